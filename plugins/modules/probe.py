@@ -57,6 +57,8 @@ options:
   endpoints:
     description:
       - Probe these endpoints instead of the catalogue's.
+      - The collection's action plugin fills this from the catalogue on the controller when it is not given, so
+        the Python and PowerShell implementations probe the same list.
     type: list
     elements: dict
     suboptions:
@@ -83,6 +85,29 @@ options:
         default: true
       purpose:
         description: Free text shown in the results.
+        type: str
+        default: ''
+      url:
+        description: URL shown in the results; built from O(endpoints[].scheme), host, port and path when omitted.
+        type: str
+      pattern:
+        description: The catalogue row the endpoint comes from.
+        type: str
+      bypass:
+        description: The C(proxy.bypass) service names that send this endpoint around the proxy.
+        type: list
+        elements: str
+        default: []
+      private_capable:
+        description: The endpoint must resolve to a private address when O(private_link=true).
+        type: bool
+        default: false
+      probeable:
+        description: V(false) for a wildcard row that cannot be probed; it is reported with O(endpoints[].reason).
+        type: bool
+        default: true
+      reason:
+        description: Why the row cannot be probed.
         type: str
         default: ''
   wildcard_hosts:
@@ -371,15 +396,13 @@ def _pick_proxy(module):
 def _explicit_endpoints(items):
     out = []
     for item in items:
-        scheme = item["scheme"]
-        host = item["host"]
-        out.append({
-            "host": host, "port": item["port"], "scheme": scheme, "path": item["path"] or "/",
-            "url": "%s://%s%s%s" % (scheme, host, "" if item["port"] == (80 if scheme == "http" else 443)
-                                    else ":%d" % item["port"], item["path"] if item["path"] not in ("", "/") else ""),
-            "purpose": item["purpose"], "required": item["required"], "probeable": True, "reason": "",
-            "pattern": None, "bypass": [], "private_capable": False,
-        })
+        ep = dict(item)
+        scheme, host, port, path = item["scheme"], item["host"], item["port"], item["path"] or "/"
+        default_port = 80 if scheme == "http" else 443
+        ep["path"] = path
+        ep["url"] = item["url"] or "%s://%s%s%s" % (scheme, host, "" if port == default_port else ":%d" % port,
+                                                    path if path != "/" else "")
+        out.append(ep)
     return out
 
 
@@ -430,6 +453,12 @@ def main():
                 path=dict(type="str", default="/"),
                 required=dict(type="bool", default=True),
                 purpose=dict(type="str", default=""),
+                url=dict(type="str"),
+                pattern=dict(type="str"),
+                bypass=dict(type="list", elements="str", default=[], no_log=False),
+                private_capable=dict(type="bool", default=False),
+                probeable=dict(type="bool", default=True),
+                reason=dict(type="str", default=""),
             )),
             wildcard_hosts=dict(type="dict", default={}),
             expand_service_bus=dict(type="bool", default=False),

@@ -1,0 +1,59 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) arcready.network contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Action plugin of arcready.network.probe: expands the endpoint catalogue on the controller.
+
+Doing the expansion here means the Python module (Linux hosts) and the PowerShell module (Windows hosts) receive
+the same concrete endpoint list, and neither has to carry its own copy of the catalogue.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.module_utils.common.validation import check_type_bool, check_type_list
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.arcready.network.plugins.module_utils._catalogue import CatalogueError, build
+
+# What the module's endpoints option accepts of each catalogue row.
+ENDPOINT_KEYS = ("host", "port", "scheme", "path", "required", "purpose", "url", "pattern", "bypass",
+                 "private_capable", "probeable", "reason")
+
+
+def expand(args):
+    """The module arguments with the catalogue turned into an explicit endpoints list."""
+    if args.get("endpoints"):
+        return dict(args)
+    region = args.get("region")
+    if not region:
+        raise CatalogueError("one of the following is required: region, endpoints")
+    rows = build(
+        args.get("cloud") or "AzureCloud",
+        region,
+        scenarios=check_type_list(args.get("scenarios") or []),
+        stage=args.get("stage") or "install",
+        private_link=check_type_bool(args.get("private_link") or False),
+        wildcard_hosts=args.get("wildcard_hosts") or {},
+    )
+    out = dict(args)
+    out["endpoints"] = [dict((key, row[key]) for key in ENDPOINT_KEYS) for row in rows]
+    return out
+
+
+class ActionModule(ActionBase):
+
+    _supports_check_mode = True
+    _supports_async = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        try:
+            module_args = expand(self._task.args)
+        except (CatalogueError, TypeError) as exc:
+            result.update(failed=True, changed=False, msg=str(exc))
+            return result
+        result.update(self._execute_module(module_name="arcready.network.probe", module_args=module_args,
+                                           task_vars=task_vars))
+        return result
