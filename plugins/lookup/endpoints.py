@@ -87,11 +87,11 @@ EXAMPLES = r"""
       {{ query('arcready.network.endpoints', region='westeurope', private_link=true)
          | community.general.json_query('[?private_capable && probeable].host') }}
 
-- name: Required HTTPS endpoints of a US Government server using SQL Server, as host:port
+- name: Required endpoints of a US Government server using ESUs, as host:port
   ansible.builtin.set_fact:
     arc_allow: >-
       {{ query('arcready.network.endpoints', cloud='AzureUSGovernment', region='usgovvirginia', scenarios=['esu'])
-         | community.general.json_query('[?required && probeable].join(`:`, [host, to_string(port)])') }}
+         | community.general.json_query("[?required && probeable].join(':', [host, to_string(port)])") }}
 """
 
 RETURN = r"""

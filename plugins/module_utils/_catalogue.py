@@ -293,23 +293,29 @@ def _required(when, stage, private_link):
     return when in _STAGE_NEEDS[stage]
 
 
+def _merge_hosts(known, supplied):
+    names = [h for h, _note in known]
+    return known + [(h, note) for h, note in supplied if h not in names]
+
+
 def _concrete_hosts(row, cloud, region, wildcard_hosts):
     """[(host, provenance)] for a row, or ([], reason) when no concrete name is known."""
     pattern = row["pattern"]
-    supplied = (wildcard_hosts or {}).get(pattern)
-    if supplied:
-        return [(h, "supplied in wildcard_hosts") for h in supplied], ""
+    supplied = [(h, "supplied in wildcard_hosts") for h in (wildcard_hosts or {}).get(pattern) or ()]
     s = _SUFFIX[cloud]
     if pattern == "*." + s["his"]:
+        # Supplied hosts add to the global host every agent needs; a supplied shard replaces the unknown one.
         hosts = [("gbl." + s["his"], "global HIS host used by the agent and the install scripts")]
         shard, why = his_shard(cloud, region)
         if shard:
             hosts.append(("%s.%s" % (shard, s["his"]), "regional HIS shard for %s (%s)" % (region, why)))
-            return hosts, ""
-        return hosts, why
+        return _merge_hosts(hosts, supplied), "" if shard or supplied else why
     if pattern == "*." + s["gc"]:
-        return [("agentserviceapi." + s["gc"], "global guest configuration service"),
-                ("%s-gas.%s" % (region, s["gc"]), "regional guest configuration service for %s" % region)], ""
+        return _merge_hosts([("agentserviceapi." + s["gc"], "global guest configuration service"),
+                             ("%s-gas.%s" % (region, s["gc"]), "regional guest configuration service for %s"
+                              % region)], supplied), ""
+    if supplied:
+        return supplied, ""
     if pattern == "*.<region>.arcdataservices.com":
         return [("dataprocessingservice.%s.arcdataservices.com" % region, "SQL data processing service"),
                 ("telemetry.%s.arcdataservices.com" % region, "SQL telemetry service")], ""

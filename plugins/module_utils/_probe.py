@@ -22,13 +22,14 @@ import ssl
 import tempfile
 import threading
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 try:
-    from urllib.parse import urlsplit, unquote
+    from urllib.parse import quote, urlsplit, unquote
 except ImportError:  # pragma: no cover - Python 2 is not supported on targets
     from urlparse import urlsplit  # type: ignore
-    from urllib import unquote  # type: ignore
+    from urllib import quote, unquote  # type: ignore
 
 # Leaf-certificate issuers of Microsoft's public endpoints (matched as case-insensitive substrings of
 # the issuer's O and CN). Anything else signing an Arc endpoint is most likely a TLS-inspecting proxy.
@@ -114,6 +115,15 @@ class Settings:
 def is_private(address):
     ip = ipaddress.ip_address(address.split("%")[0])
     return any(ip in net for net in _PRIVATE_NETS if net.version == ip.version)
+
+
+_VERSION_NAMES = {"SSLv3": "SSL 3.0", "TLSv1": "TLS 1.0", "TLSv1.1": "TLS 1.1", "TLSv1.2": "TLS 1.2",
+                  "TLSv1.3": "TLS 1.3"}
+
+
+def version_name(version):
+    """Python's protocol name as people write it: TLSv1 is TLS 1.0."""
+    return _VERSION_NAMES.get(version, version)
 
 
 def _seconds(value):
@@ -253,8 +263,23 @@ def _dechunk(body):
     return out
 
 
+def wire_host(host):
+    """The ASCII form of a host name (IDNA), as it goes into Host headers and CONNECT lines."""
+    try:
+        host.encode("ascii")
+        return host
+    except UnicodeError:
+        return host.encode("idna").decode("ascii")
+
+
+def wire_path(path):
+    """A request target with anything outside ASCII percent-encoded; existing escapes are kept."""
+    return quote(path, safe="/?&=%:@;+,!$'()*~-._#")
+
+
 def _http_exchange(sock, method, target, host, extra_headers=(), read_body=False):
-    request = ["%s %s HTTP/1.1" % (method, target), "Host: %s" % host, "User-Agent: %s" % USER_AGENT,
+    request = ["%s %s HTTP/1.1" % (method, wire_path(target)), "Host: %s" % wire_host(host),
+               "User-Agent: %s" % USER_AGENT,
                "Accept: */*", "Connection: close"]
     request.extend(extra_headers)
     sock.sendall(("\r\n".join(request) + "\r\n\r\n").encode("ascii"))
@@ -278,7 +303,7 @@ def _http_exchange(sock, method, target, host, extra_headers=(), read_body=False
 def _tunnel(sock, proxy, host, port, timeout):
     auth = proxy.authorization()
     headers = ["Proxy-Authorization: %s" % auth] if auth else []
-    target = "%s:%d" % (host, port)
+    target = "%s:%d" % (wire_host(host), port)
     try:
         request = ["CONNECT %s HTTP/1.1" % target, "Host: %s" % target, "User-Agent: %s" % USER_AGENT] + headers
         sock.sendall(("\r\n".join(request) + "\r\n\r\n").encode("ascii"))
@@ -365,7 +390,10 @@ def _server_versions(ep, settings, use_proxy, addresses):
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     try:
-        ctx.minimum_version = ssl.TLSVersion.TLSv1
+        with warnings.catch_warnings():
+            # Old versions are deprecated on purpose; here they only name what the server offers.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ctx.minimum_version = ssl.TLSVersion.TLSv1
         ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
     except (ValueError, ssl.SSLError):
         pass
@@ -428,12 +456,15 @@ def _tls_failure(exc, ep, settings, use_proxy, addresses):
         return ProbeError("tls", "this host's OpenSSL configuration does not allow TLS %s or later (check "
                           "MinProtocol/MaxProtocol and CipherString in openssl.cnf, or the crypto policy)"
                           % settings.min_tls_version)
-    if any(marker in text for marker in ("protocol version", "unsupported protocol", "wrong version number",
+    if "wrong version number" in text or "http request" in text:
+        return ProbeError("tls", "%s answered the TLS hello with something else, most likely plain HTTP: port %d "
+                          "does not speak TLS here (a proxy or load balancer in the way?)" % (host, ep["port"]))
+    if any(marker in text for marker in ("protocol version", "unsupported protocol",
                                          "version too low", "no shared cipher", "handshake failure")):
         offered = _server_versions(ep, settings, use_proxy, addresses)
         if offered and offered not in ("TLSv1.2", "TLSv1.3"):
             return ProbeError("tls", "%s only offers %s; Azure Arc needs TLS %s or later"
-                              % (host, offered.replace("TLSv", "TLS "), settings.min_tls_version))
+                              % (host, version_name(offered), settings.min_tls_version))
         return ProbeError("tls", "TLS handshake with %s failed: no common protocol version or cipher at TLS %s or "
                           "later (%s)" % (host, settings.min_tls_version, exc))
     return ProbeError("tls", "TLS handshake with %s failed: %s" % (host, exc))
@@ -526,6 +557,10 @@ def probe_endpoint(ep, settings):
             result.update(_cert_fields(exc.details["cert"]))
         if exc.details.get("inspection"):
             result["tls_inspection"] = True
+    except (ValueError, UnicodeError) as exc:
+        # A name or path that cannot be put on the wire is the caller's input, not the network's fault.
+        result["failed_stage"] = "input"
+        result["error"] = "cannot probe %s:%s: %s" % (ep["host"], ep["port"], exc)
     return result
 
 
@@ -655,7 +690,7 @@ def _cell_private(result):
 
 def _cell_tls(result):
     if result["tls_version"]:
-        return result["tls_version"].replace("TLSv", "TLS ")
+        return version_name(result["tls_version"])
     return "n/a" if result["scheme"] == "http" else "unknown"
 
 

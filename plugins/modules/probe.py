@@ -273,7 +273,9 @@ endpoints:
       description: Whether every stage passed.
       type: bool
     failed_stage:
-      description: The stage that failed, V(dns), V(private_link), V(tcp), V(proxy), V(tls), V(tls_inspection) or V(http).
+      description: >-
+        The stage that failed, V(dns), V(private_link), V(tcp), V(proxy), V(tls), V(tls_inspection) or V(http);
+        V(input) when the host or path given cannot be sent at all.
       type: str
     error:
       description: One sentence saying what failed and why.
@@ -344,6 +346,12 @@ proxy_bypass:
 import os
 import re
 
+try:
+    from urllib.parse import unquote, urlsplit
+except ImportError:  # pragma: no cover - Python 2 is not supported on targets
+    from urllib import unquote  # type: ignore
+    from urlparse import urlsplit  # type: ignore
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.arcready.network.plugins.module_utils._catalogue import (
@@ -393,6 +401,18 @@ def _pick_proxy(module):
     return None, "none", bypass or [], []
 
 
+def _hide_url_password(module, url):
+    """Mask a password given inside the proxy URL before anything, even a parse error, can echo it."""
+    if url and "@" in url:
+        netloc = urlsplit(url if "://" in url else "http://" + url).netloc
+        userinfo = netloc.rsplit("@", 1)[0]
+        if ":" in userinfo:
+            password = userinfo.split(":", 1)[1]
+            for value in (password, unquote(password)):
+                if value:
+                    module.no_log_values.add(value)
+
+
 def _explicit_endpoints(items):
     out = []
     for item in items:
@@ -408,7 +428,7 @@ def _explicit_endpoints(items):
 
 def _expand_service_bus(module, endpoints, settings, region):
     """Replace the azgn* wildcard row with the hosts the guest notification allowlist names."""
-    wildcard = [e for e in endpoints if not e["probeable"] and e["pattern"].startswith("azgn*.")]
+    wildcard = [e for e in endpoints if not e["probeable"] and (e.get("pattern") or "").startswith("azgn*.")]
     gns = [e for e in endpoints if e["probeable"] and e["host"].startswith("guestnotificationservice.")]
     if not wildcard or not gns:
         return endpoints
@@ -487,6 +507,7 @@ def main():
         module.fail_json(msg="ca_path %s is not a file on this host; give a PEM bundle of CA certificates"
                          % p["ca_path"])
 
+    _hide_url_password(module, p["proxy_url"])
     try:
         proxy, proxy_source, bypass, no_proxy = _pick_proxy(module)
     except ValueError as exc:
@@ -503,15 +524,17 @@ def main():
                             % proxy.display)
 
     region = None
-    if p["endpoints"]:
-        endpoints = _explicit_endpoints(p["endpoints"])
-    else:
-        try:
+    try:
+        if p["region"]:
             region = check_region(p["cloud"], p["region"])
+        if p["endpoints"]:
+            # The action plugin sends the catalogue this way; the region still drives the Service Bus allowlist.
+            endpoints = _explicit_endpoints(p["endpoints"])
+        else:
             endpoints = build(p["cloud"], region, scenarios=p["scenarios"], stage=p["stage"],
                               private_link=p["private_link"], wildcard_hosts=p["wildcard_hosts"])
-        except CatalogueError as exc:
-            module.fail_json(msg=str(exc))
+    except CatalogueError as exc:
+        module.fail_json(msg=str(exc))
 
     settings = Settings(
         timeout=p["timeout"], min_tls_version=p["min_tls_version"], ca_path=p["ca_path"],
