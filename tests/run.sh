@@ -16,7 +16,7 @@ export ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 ANSIBLE_DEPRECATION_W
 export PATH=$VENV/bin:$PATH
 
 APT_PACKAGES=(podman runc debootstrap nftables iproute2 tinyproxy squid openssl ca-certificates rsync git uidmap
-              slirp4netns fuse-overlayfs)
+              slirp4netns fuse-overlayfs chromium chromium-driver fonts-dejavu-core mono-mcs mono-runtime)
 
 log() { printf '\n=== %s\n' "$*"; }
 

@@ -54,6 +54,15 @@ class ActionModule(ActionBase):
         except (CatalogueError, TypeError) as exc:
             result.update(failed=True, changed=False, msg=str(exc))
             return result
-        result.update(self._execute_module(module_name="arcready.network.probe", module_args=module_args,
-                                           task_vars=task_vars))
+        # probe.py and probe.ps1 share a name; connections without a PowerShell shell prefer no suffix, and the
+        # loader would then hand them the .ps1. Pin the Python implementation for every non-PowerShell host.
+        connection = self._connection
+        saved = connection.module_implementation_preferences
+        if getattr(connection._shell, "SHELL_FAMILY", None) != "powershell":
+            connection.module_implementation_preferences = (".py", "")
+        try:
+            result.update(self._execute_module(module_name="arcready.network.probe", module_args=module_args,
+                                               task_vars=task_vars))
+        finally:
+            connection.module_implementation_preferences = saved
         return result

@@ -196,7 +196,7 @@ attributes:
   platform:
     description: Target OS/families that can be operated against.
     support: full
-    platforms: posix
+    platforms: [posix, windows]
 notes:
   - Uses the Python standard library only; needs Python 3.8 or later on the managed host.
   - The agent does not support TLS-inspecting proxies, authenticating proxies, HTTPS proxies or the Log Analytics

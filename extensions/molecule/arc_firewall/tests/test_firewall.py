@@ -1,0 +1,100 @@
+"""arc_firewall: the Arc endpoints are reachable, what is not allowed is blocked, SSH still gets in."""
+
+import json
+import os
+import subprocess
+
+import pytest
+import rolelab as r
+
+CONNECT = (
+    "python3 -c 'import socket,sys\n"
+    "try:\n socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=3).close(); print(\"open\")\n"
+    "except OSError as e: print(\"blocked\", e)' {0} {1}"
+)
+
+
+def _vars(host):
+    return r.host_vars(host)
+
+
+@pytest.fixture()
+def state(host):
+    script = []
+    for target in _vars(host)["arclab_allowed"] + _vars(host)["arclab_blocked"]:
+        script.append("echo; echo '=== %s'; %s" % (target, CONNECT.format(*target.rsplit(":", 1))))
+    script += [
+        "echo; echo '=== nft'; nft list ruleset 2>&1",
+        "echo; echo '=== firewalld'; firewall-cmd --info-policy arcready-egress 2>&1",
+        "echo; echo '=== ufw'; LC_ALL=C ufw status verbose 2>&1",
+        "echo; echo '=== iptables'; iptables -w -S 2>&1",
+        "echo; echo '=== ip6tables'; ip6tables -w -S 2>&1",
+        "echo; echo '=== unit'; systemctl is-enabled arcready-egress.service 2>&1",
+    ]
+    return r.gather(host, "\n".join(script))
+
+
+def test_the_probe_reaches_the_lab_endpoints(host):
+    lab = r.lab()
+    scenarios = _vars(host).get("arc_firewall_scenarios", [])
+    args = {"cloud": lab["cloud"], "region": lab["region"], "scenarios": scenarios, "timeout": 3,
+            "expected_issuers": [lab["ca"]["issuer_org"]], "fail_on": "never", "proxy_url": "none"}
+    result = host.ansible("arcready.network.probe", json.dumps(args), check=False)
+    assert "endpoints" in result, result
+    probed = [e for e in result["endpoints"] if e["probeable"]]
+    assert probed and all(e["ok"] for e in probed), [(e["url"], e["error"]) for e in probed if not e["ok"]]
+    if "esu" in scenarios:
+        assert [e for e in probed if e["port"] == 80 and e["ok"]]
+
+
+def test_allowed_targets_are_reachable(host, state):
+    for target in _vars(host)["arclab_allowed"]:
+        assert state[target] == "open", (target, state[target])
+
+
+def test_other_targets_are_blocked(host, state):
+    for target in _vars(host)["arclab_blocked"]:
+        assert state[target].startswith("blocked"), (target, state[target])
+
+
+def test_ssh_still_gets_in(host):
+    if not _vars(host)["arclab_ssh"]:
+        pytest.skip("podman-only host")
+    address = json.loads(subprocess.check_output(["podman", "inspect", r.hostname(host)]))[0][
+        "NetworkSettings"]["Networks"]["arclab"]["IPAddress"]
+    key = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "arclab_ssh_key")
+    out = subprocess.run(["ssh", "-i", key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                          "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "root@" + address, "echo", "in"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+    assert out.returncode == 0 and out.stdout.strip() == b"in", out.stderr
+
+
+def test_backend_rules(host, state):
+    name = r.hostname(host)
+    if name == "arcfw-nft-deb13":
+        nft = state["nft"]
+        assert "table inet arcready_egress" in nft and "policy drop;" in nft
+        assert "ip daddr 198.18.2.10 tcp dport 3128 accept" in nft
+        assert "tcp dport 443 accept" in nft
+        assert state["unit"] == "enabled"
+    elif name == "arcfw-fwd-deb12":
+        policy = state["firewalld"]
+        assert "target: REJECT" in policy and "egress-zones: ANY" in policy and "ingress-zones: HOST" in policy
+        assert 'rule family="ipv4" destination address="198.18.1.0/24" port port="443" protocol="tcp" accept' in policy
+        assert "arcready_egress" not in state["nft"]
+    elif name == "arcfw-ufw-deb12":
+        ufw = state["ufw"]
+        assert "Status: active" in ufw and "deny (outgoing)" in ufw and "deny (incoming)" in ufw
+        assert "443/tcp                    ALLOW OUT   Anywhere                   # arcready-egress: Azure Arc endpoints" in ufw
+    elif name == "arcfw-ipt-deb11":
+        ipt = state["iptables"]
+        assert "-P OUTPUT DROP" in ipt and "-A OUTPUT -j ARCREADY-EGRESS" in ipt
+        assert "-A ARCREADY-EGRESS -d 198.18.1.0/24 -p tcp -m tcp --dport 80" in ipt
+        assert "-P OUTPUT DROP" in state["ip6tables"]
+        assert "arcready_egress" not in state["nft"]
+        assert state["unit"] == "enabled"
+    else:
+        # No default deny: our table accepts and changes no policy; nothing else was added.
+        nft = state["nft"]
+        assert "table inet arcready_egress" in nft and "policy accept;" in nft and "policy drop" not in nft
+        assert nft.count("table ") == 1

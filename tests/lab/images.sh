@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Build the lab base images localhost/arcready-lab-debian:{11,12,13} with debootstrap
+# (minbase) and `podman import`. Cached by tag: an image that already exists is skipped.
+#
+# Usage: tests/lab/images.sh [11] [12] [13] [services]   (default: 11 12 13)
+#        FORCE=1 tests/lab/images.sh 12                  (rebuild even if present)
+# "services" builds localhost/arcready-lab-services:12 (Debian 12 + tinyproxy + mitmproxy from PyPI, installed
+# offline in the image from a wheelhouse built on this machine): the image of the lab's service container.
+# Env:   ARCLAB_MIRROR   Debian mirror (default http://deb.debian.org/debian)
+#        ARCLAB_IMAGE    image repository (default localhost/arcready-lab-debian)
+#        ARCLAB_CACHE    debootstrap package cache dir (default /var/cache/arcready-lab/debootstrap)
+set -euo pipefail
+
+MIRROR="${ARCLAB_MIRROR:-http://deb.debian.org/debian}"
+IMAGE="${ARCLAB_IMAGE:-localhost/arcready-lab-debian}"
+CACHE="${ARCLAB_CACHE:-/var/cache/arcready-lab/debootstrap}"
+# What Ansible, the probe and the lab tests need inside a test host.
+PACKAGES="python3,python3-apt,ca-certificates,openssl,nftables,iproute2,procps,curl,sudo,iputils-ping,netbase,gnupg"
+
+codename() {
+  case "$1" in
+    11) echo bullseye ;;
+    12) echo bookworm ;;
+    13) echo trixie ;;
+    *) echo "unknown Debian version: $1 (use 11, 12 or 13)" >&2; return 1 ;;
+  esac
+}
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "missing $1: run tests/lab/setup.sh" >&2; exit 1; }; }
+need podman
+need debootstrap
+
+build_one() {
+  local ver="$1" suite tag rootfs t0
+  suite="$(codename "$ver")"
+  tag="${IMAGE}:${ver}"
+  if [[ -z "${FORCE:-}" ]] && podman image exists "$tag"; then
+    echo "images.sh: $tag present (cached)"
+    return 0
+  fi
+  t0=$(date +%s)
+  rootfs="$(mktemp -d /var/tmp/arclab-rootfs-"${ver}".XXXXXX)"
+  # shellcheck disable=SC2064
+  trap "rm -rf '$rootfs'" RETURN
+  mkdir -p "$CACHE/$suite"
+  echo "images.sh: debootstrap $suite -> $tag"
+  debootstrap --variant=minbase --include="$PACKAGES" --cache-dir="$CACHE/$suite" \
+    "$suite" "$rootfs" "$MIRROR" >"$rootfs.log" 2>&1 || {
+      echo "debootstrap failed for $suite; last lines:" >&2; tail -n 30 "$rootfs.log" >&2; rm -f "$rootfs.log"; return 1; }
+  rm -f "$rootfs.log"
+  # Trim: apt lists and caches, docs. Keep the image small and imports fast.
+  rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb \
+         "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/locale/*
+  # No services are started in the containers; keep policy-rc.d to stop package scripts trying.
+  printf '#!/bin/sh\nexit 101\n' >"$rootfs/usr/sbin/policy-rc.d"; chmod 0755 "$rootfs/usr/sbin/policy-rc.d"
+  # Lab hosts use /etc/hosts for names; avoid the host's resolv.conf leaking into the image.
+  : >"$rootfs/etc/resolv.conf"
+  echo "arclab" >"$rootfs/etc/hostname"
+  tar -C "$rootfs" --numeric-owner -c . | podman import \
+      --change 'CMD ["/bin/sleep","infinity"]' \
+      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      --message "arcready lab Debian $ver ($suite, debootstrap minbase)" - "$tag" >/dev/null
+  echo "images.sh: built $tag in $(( $(date +%s) - t0 ))s"
+}
+
+SERVICES_IMAGE="${ARCLAB_SERVICES_IMAGE:-localhost/arcready-lab-services:12}"
+MITMPROXY_SPEC="${ARCLAB_MITMPROXY_SPEC:-mitmproxy>=11,<12}"
+WHEELS="${ARCLAB_WHEELS:-/var/cache/arcready-lab/wheels}"
+
+lab_python() {
+  # A Python with pip on this machine (same minor version as Debian 12's python3, 3.11, for the wheels).
+  local py
+  for py in "${ARCLAB_PYTHON:-}" python3 /work/venv/bin/python; do
+    [[ -n "$py" ]] && command -v "$py" >/dev/null 2>&1 && "$py" -m pip --version >/dev/null 2>&1 &&
+      [[ "$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" == 3.11 ]] && { echo "$py"; return; }
+  done
+  echo "images.sh: no Python 3.11 with pip found (the wheels must match Debian 12's python3); set ARCLAB_PYTHON" >&2
+  return 1
+}
+
+build_services() {
+  local tag="$SERVICES_IMAGE" rootfs t0 py
+  if [[ -z "${FORCE:-}" ]] && podman image exists "$tag"; then
+    echo "images.sh: $tag present (cached)"
+    return 0
+  fi
+  t0=$(date +%s)
+  py="$(lab_python)"
+  mkdir -p "$WHEELS" "$CACHE/bookworm-services"
+  # Wheels for mitmproxy and its dependencies, made with this machine's pip (the ordinary client and its
+  # settings), for CPython 3.11 = Debian 12's python3. The image installs them with --no-index.
+  echo "images.sh: wheelhouse for $MITMPROXY_SPEC"
+  "$py" -m pip wheel -q --disable-pip-version-check -w "$WHEELS" "$MITMPROXY_SPEC" 2>&1 | grep -v '^WARNING: Location' || true
+  rootfs="$(mktemp -d /var/tmp/arclab-rootfs-services.XXXXXX)"
+  # shellcheck disable=SC2064
+  trap "rm -rf '$rootfs'" RETURN
+  echo "images.sh: debootstrap bookworm -> $tag"
+  debootstrap --variant=minbase --include="$PACKAGES,tinyproxy,python3-venv" --cache-dir="$CACHE/bookworm-services" \
+    bookworm "$rootfs" "$MIRROR" >"$rootfs.log" 2>&1 || {
+      echo "debootstrap failed; last lines:" >&2; tail -n 30 "$rootfs.log" >&2; rm -f "$rootfs.log"; return 1; }
+  rm -f "$rootfs.log"
+  mkdir -p "$rootfs/tmp/wheels"
+  cp "$WHEELS"/*.whl "$rootfs/tmp/wheels/"
+  chroot "$rootfs" /usr/bin/python3 -m venv /opt/mitmproxy
+  chroot "$rootfs" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+    /opt/mitmproxy/bin/pip install -q --no-index --find-links /tmp/wheels --disable-pip-version-check "$MITMPROXY_SPEC"
+  chroot "$rootfs" /opt/mitmproxy/bin/mitmdump --version | head -1
+  rm -rf "$rootfs/tmp/wheels" "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin \
+         "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/*
+  printf '#!/bin/sh\nexit 101\n' >"$rootfs/usr/sbin/policy-rc.d"; chmod 0755 "$rootfs/usr/sbin/policy-rc.d"
+  : >"$rootfs/etc/resolv.conf"
+  tar -C "$rootfs" --numeric-owner -c . | podman import \
+      --change 'CMD ["/bin/sleep","infinity"]' \
+      --change 'ENV PATH=/opt/mitmproxy/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      --message "arcready lab services (Debian 12, tinyproxy, mitmproxy)" - "$tag" >/dev/null
+  echo "images.sh: built $tag in $(( $(date +%s) - t0 ))s"
+}
+
+targets=("$@")
+[[ ${#targets[@]} -eq 0 ]] && targets=(11 12 13)
+build_target() { if [[ "$1" == services ]]; then build_services; else build_one "$1"; fi; }
+
+# Images are built side by side (ARCLAB_JOBS at a time, default 4): debootstrap mostly waits on the
+# mirror and on dpkg, so this roughly halves a cold build on 2 cores.
+jobs_max="${ARCLAB_JOBS:-4}"
+todo=()
+for t in "${targets[@]}"; do
+  tag="${IMAGE}:${t}"; [[ "$t" == services ]] && tag="$SERVICES_IMAGE"
+  if [[ -z "${FORCE:-}" ]] && podman image exists "$tag"; then echo "images.sh: $tag present (cached)"; else todo+=("$t"); fi
+done
+if (( ${#todo[@]} <= 1 || jobs_max <= 1 )); then
+  for t in "${todo[@]}"; do build_target "$t"; done
+  exit 0
+fi
+logs="$(mktemp -d /var/tmp/arclab-images.XXXXXX)"
+declare -A pid_of=()
+failed=0
+for t in "${todo[@]}"; do
+  while (( $(jobs -rp | wc -l) >= jobs_max )); do wait -n || true; done
+  ( build_target "$t" ) >"$logs/$t.log" 2>&1 &
+  pid_of[$t]=$!
+done
+for t in "${todo[@]}"; do
+  if wait "${pid_of[$t]}"; then grep -E '^(images.sh|Mitmproxy)' "$logs/$t.log" || true
+  else echo "images.sh: building $t failed:" >&2; tail -n 40 "$logs/$t.log" >&2; failed=1; fi
+done
+rm -rf "$logs"
+exit "$failed"

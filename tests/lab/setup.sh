@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# One-time (and idempotent) setup of the arcready container lab on a Debian host, as root:
+#   1. apt packages podman, runc, debootstrap, nftables (only those missing);
+#   2. /etc/containers/containers.conf with the settings measured to work here (runc, cgroupfs, ulimits),
+#      written only when the file is missing;
+#   3. base images localhost/arcready-lab-debian:{11,12,13} and localhost/arcready-lab-services:12
+#      (debootstrap + podman import; cached by tag);
+#   4. the lab networks, the lab state (CA, server certificates for every catalogue name, proxy configs);
+#   5. the service container (tests/lab/lab.sh up), unless ARCLAB_NO_UP=1.
+# Env: ARCLAB_IMAGES="11 12 13 services" (what to build), ARCLAB_STATE, ARCLAB_CLOUD, ARCLAB_REGION.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+t0=$(date +%s)
+step() { echo "setup.sh: $* (+$(( $(date +%s) - t0 ))s)"; }
+
+if [[ $EUID -ne 0 ]]; then echo "setup.sh: run as root (podman, debootstrap and apt need it)" >&2; exit 1; fi
+
+missing=()
+for pkg in podman runc debootstrap nftables ca-certificates; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if (( ${#missing[@]} )); then
+  step "apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+conf=/etc/containers/containers.conf
+if [[ ! -e "$conf" ]]; then
+  step "writing $conf"
+  mkdir -p /etc/containers
+  cat >"$conf" <<'CONF'
+# Written by arcready tests/lab/setup.sh: crun fails on these hosts ("cgroups in hybrid mode not supported",
+# setrlimit EPERM); runc with the cgroupfs manager and explicit ulimits works.
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+CONF
+elif ! grep -Eq '^\s*runtime\s*=\s*"runc"' "$conf"; then
+  echo "setup.sh: warning: $conf exists and does not select runc; containers may fail to start" >&2
+fi
+
+step "images"
+# shellcheck disable=SC2086
+"$HERE/images.sh" ${ARCLAB_IMAGES:-11 12 13 services}
+
+if [[ -z "${ARCLAB_NO_UP:-}" ]]; then
+  step "lab services"
+  "$HERE/lab.sh" up
+fi
+step "done"
