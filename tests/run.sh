@@ -16,7 +16,7 @@ export ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 ANSIBLE_DEPRECATION_W
 export PATH=$VENV/bin:$PATH
 
 APT_PACKAGES=(podman runc debootstrap nftables iproute2 tinyproxy squid openssl ca-certificates rsync git uidmap
-              slirp4netns fuse-overlayfs chromium chromium-driver fonts-dejavu-core mono-mcs mono-runtime)
+              slirp4netns fuse-overlayfs chromium chromium-driver fonts-dejavu-core mono-mcs mono-runtime shellcheck)
 
 log() { printf '\n=== %s\n' "$*"; }
 
@@ -74,8 +74,10 @@ sanity() {
     for v in 24_2 24_3 25_0 25_1; do
         cp "$ROOT/tests/sanity/get_pip_standin.py" "$HOME/.ansible/test/cache/get_pip_$v.py"
     done
+    local extra=()
+    read -r -a extra <<<"${ARC_SANITY_ARGS:-}"
     (cd "$tree" && ansible-test sanity --venv --python 3.11 --color no \
-        --skip-test shebang --skip-test pylint ${ARC_SANITY_ARGS:-}) || return 1
+        --skip-test shebang --skip-test pylint "${extra[@]}") || return 1
     echo "ansible-test $version: sanity passed"
 }
 
@@ -86,15 +88,26 @@ build() {
     rm -rf "$out" && mkdir -p "$out" || return 1
     ansible-galaxy collection build "$ROOT" --output-path "$out" || return 1
     ansible-galaxy collection install "$out"/arcready-network-*.tar.gz -p "$out/installed" --no-deps --force || return 1
-    local plugin
-    for plugin in "module arcready.network.probe" "lookup arcready.network.endpoints" \
-                  "lookup arcready.network.service_tags" "role arcready.network.arc_preflight"; do
-        set -- $plugin
-        ANSIBLE_COLLECTIONS_PATH="$out/installed" ansible-doc -t "$1" "$2" >"$out/$2.txt" 2>&1 || return 1
+    local kind name
+    while read -r kind name; do
+        ANSIBLE_COLLECTIONS_PATH="$out/installed" ansible-doc -t "$kind" "$name" >"$out/$name.txt" 2>&1 || return 1
         # ansible-doc exits 0 for a plugin it cannot find, so the rendered page is checked too.
-        grep -q "$2" "$out/$2.txt" && ! grep -q "was not found" "$out/$2.txt" || { cat "$out/$2.txt"; return 1; }
-        echo "ansible-doc -t $1 $2: $(wc -l <"$out/$2.txt") lines"
-    done
+        if ! grep -q "$name" "$out/$name.txt" || grep -q "was not found" "$out/$name.txt"; then
+            cat "$out/$name.txt"; return 1
+        fi
+        echo "ansible-doc -t $kind $name: $(wc -l <"$out/$name.txt") lines"
+    done <<'DOCS'
+module arcready.network.probe
+lookup arcready.network.endpoints
+lookup arcready.network.service_tags
+filter arcready.network.preflight_html
+filter arcready.network.address_chunks
+callback arcready.network.preflight_progress
+role arcready.network.arc_preflight
+role arcready.network.arc_proxy
+role arcready.network.arc_tls
+role arcready.network.arc_firewall
+DOCS
 }
 
 lint() {
@@ -139,13 +152,14 @@ main() {
     setup || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
     for suite in "${suites[@]}"; do
         start=$SECONDS
+        local ok=0
         case "$suite" in
             setup) continue ;;
-            molecule) molecule_suite ;;
-            unit | build | sanity | lint | bench) "$suite" ;;
-            *) echo "unknown suite $suite (unit, build, sanity, lint, molecule, bench)"; false ;;
+            molecule) molecule_suite || ok=$? ;;
+            unit | build | sanity | lint | bench) "$suite" || ok=$? ;;
+            *) echo "unknown suite $suite (unit, build, sanity, lint, molecule, bench)"; ok=1 ;;
         esac
-        if [ $? -eq 0 ]; then
+        if [ "$ok" -eq 0 ]; then
             passed=$((passed + 1)); echo "suite $suite passed in $((SECONDS - start)) s"
         else
             failed=$((failed + 1)); names_failed+=("$suite"); echo "suite $suite FAILED in $((SECONDS - start)) s"

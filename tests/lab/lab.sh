@@ -29,14 +29,17 @@ labjson() { python3 -c "import json,sys; d=json.load(open('$ARCLAB_STATE/lab.jso
 
 networks() {
   # name subnet ip-range gateway
-  local spec
-  for spec in "arclab 198.18.0.0/16 198.18.0.0/24 198.18.0.1" "arclab-pl 172.30.0.0/16 172.30.0.0/24 172.30.0.1"; do
-    set -- $spec
+  local name subnet range gateway
+  while read -r name subnet range gateway; do
+    set -- "$name" "$subnet" "$range" "$gateway"
     if ! podman network exists "$1"; then
       podman network create --subnet "$2" --ip-range "$3" --gateway "$4" "$1" >/dev/null
       echo "lab.sh: network $1 ($2) created"
     fi
-  done
+  done <<'NETS'
+arclab 198.18.0.0/16 198.18.0.0/24 198.18.0.1
+arclab-pl 172.30.0.0/16 172.30.0.0/24 172.30.0.1
+NETS
 }
 
 wait_ready() {  # [seconds]
