@@ -5,7 +5,7 @@
 scenarios' hosts (extensions/molecule/shared/prepare.yml), with an inventory, removed at the end.
 
 Needs: tests/lab/setup.sh done once; run as root from the dev venv (ansible-playbook on PATH);
-ANSIBLE_COLLECTIONS_PATH resolving arcready.network (defaults to /work/ac when unset and present).
+ANSIBLE_COLLECTIONS_PATH resolving arcready.network (defaults to .cache/collections, which tests/run.sh links, when unset).
 """
 
 import json
@@ -24,8 +24,9 @@ STATE = os.environ.get("ARCLAB_STATE", "/var/lib/arcready-lab")
 
 def env():
     e = dict(os.environ)
-    if not e.get("ANSIBLE_COLLECTIONS_PATH") and os.path.isdir("/work/ac/ansible_collections"):
-        e["ANSIBLE_COLLECTIONS_PATH"] = "/work/ac"
+    tree = os.path.join(REPO, ".cache", "collections")  # what tests/run.sh links
+    if not e.get("ANSIBLE_COLLECTIONS_PATH") and os.path.isdir(os.path.join(tree, "ansible_collections")):
+        e["ANSIBLE_COLLECTIONS_PATH"] = tree
     e.setdefault("ANSIBLE_HOST_KEY_CHECKING", "False")
     e["ANSIBLE_NOCOLOR"] = "1"
     e["MOLECULE_PROJECT_DIRECTORY"] = REPO

@@ -11,7 +11,7 @@ Azure service), runs `ansible-playbook arcready.network.preflight` against all o
   whole-machine CPU seconds per host (controller + containers, from /proc/stat), endpoints probed.
 No assertion on time.
 
-    sudo /work/venv/bin/python benchmarks/bench_fleet.py [--hosts 20] [--scenarios esu,sql]
+    sudo .venv/bin/python benchmarks/bench_fleet.py [--hosts 20] [--scenarios esu,sql]
 
 ARCLAB_PREFLIGHT overrides the playbook (path or collection playbook name).
 """

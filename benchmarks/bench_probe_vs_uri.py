@@ -14,7 +14,7 @@ ansible.builtin.uri over the endpoints), on the same lab hosts and the same endp
 Prints wall times and the ratios measured in this run, against the issue's targets (3x all reachable,
 10x with drops). No assertion on time.
 
-    sudo /work/venv/bin/python benchmarks/bench_probe_vs_uri.py [--hosts 3] [--timeout 5] [--repeat 3] [--quick]
+    sudo .venv/bin/python benchmarks/bench_probe_vs_uri.py [--hosts 3] [--timeout 5] [--repeat 3] [--quick]
 
 Needs the lab (tests/lab/setup.sh once). Contacts nothing off this machine: every name resolves to the
 lab's fake Azure service through /etc/hosts in the test containers.

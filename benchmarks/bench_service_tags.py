@@ -14,7 +14,7 @@
    (ip netns add), so the host's firewall is never touched, and the namespace is deleted afterwards. Without nft or
    ip (or without root) this part prints a SKIP line; the benchmark installs nothing.
 
-    /work/venv/bin/python benchmarks/bench_service_tags.py [--runs 5] [--seed 1] [--count 5000] [--keep DIR]
+    .venv/bin/python benchmarks/bench_service_tags.py [--runs 5] [--seed 1] [--count 5000] [--keep DIR]
 
 Exit status 1 when select + merge misses the 2 s target, else 0. Nothing off this machine is contacted.
 """

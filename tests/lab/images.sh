@@ -10,6 +10,7 @@
 #        ARCLAB_IMAGE    image repository (default localhost/arcready-lab-debian)
 #        ARCLAB_CACHE    debootstrap package cache dir (default /var/cache/arcready-lab/debootstrap)
 set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 MIRROR="${ARCLAB_MIRROR:-http://deb.debian.org/debian}"
 IMAGE="${ARCLAB_IMAGE:-localhost/arcready-lab-debian}"
@@ -70,7 +71,7 @@ WHEELS="${ARCLAB_WHEELS:-/var/cache/arcready-lab/wheels}"
 lab_python() {
   # A Python with pip on this machine (same minor version as Debian 12's python3, 3.11, for the wheels).
   local py
-  for py in "${ARCLAB_PYTHON:-}" python3 /work/venv/bin/python; do
+  for py in "${ARCLAB_PYTHON:-}" python3 "$HERE/../../.venv/bin/python"; do
     [[ -n "$py" ]] && command -v "$py" >/dev/null 2>&1 && "$py" -m pip --version >/dev/null 2>&1 &&
       [[ "$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" == 3.11 ]] && { echo "$py"; return; }
   done

@@ -6,7 +6,7 @@
 Microsoft's documentation; the row selection of roles/arc_tls/tasks/windows.yml, evaluated with Ansible's templar
 for each kind of host; and the table in docs/windows.md, which must be the rendering of the data.
 
-Sources (as cited in /work/shared/reference/tls_proxy_fw.md, section 1):
+Sources (as cited in the project reference tls_proxy_fw.md, section 1):
   [SCHANNEL] https://learn.microsoft.com/windows-server/security/tls/tls-registry-settings
              (MicrosoftDocs/windowsserverdocs WindowsServerDocs/security/tls/tls-registry-settings.md, "TLS, DTLS and
              SSL Protocol Version Settings": Enabled non-zero and DisabledByDefault 0 is enabled; Enabled 0 is

@@ -6,7 +6,7 @@
 
 URL tests use an HTTP(S) server on 127.0.0.1 started by the test; nothing off this machine is contacted.
 
-    ANSIBLE_COLLECTIONS_PATH=/work/ac /work/venv/bin/python -m pytest tests/unit/plugins/lookup/test_service_tags.py -q
+    ANSIBLE_COLLECTIONS_PATH=.cache/collections .venv/bin/python -m pytest tests/unit/plugins/lookup/test_service_tags.py -q
 """
 
 from __future__ import absolute_import, division, print_function

@@ -18,7 +18,11 @@ from ansible_collections.arcready.network.plugins.module_utils import _catalogue
 from ansible_collections.arcready.network.plugins.module_utils._catalogue import CatalogueError
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
-SEED = os.path.join(os.path.dirname(REPO), "shared", "seed", "000_13d341821de41fb0.txt")
+# The project's requirements beside the repository when present, else the copy kept with the tests (CI clones
+# only the repository). The copy is checked against the original whenever both exist.
+SEED_SHARED = os.path.join(os.path.dirname(REPO), "shared", "seed", "000_13d341821de41fb0.txt")
+SEED_COPY = os.path.join(REPO, "tests", "data", "seed", "network_requirements.md")
+SEED = SEED_SHARED if os.path.isfile(SEED_SHARED) else SEED_COPY
 ALL_SCENARIOS = list(catalogue.SCENARIOS)
 SECTIONS = {
     "Azure Cloud": "AzureCloud",
@@ -44,7 +48,7 @@ SEED_PRIVATE_LINK = {
 
 def _seed_text():
     if not os.path.isfile(SEED):
-        pytest.skip("the seed %s is not beside the repository (expected <repo>/../shared/seed/)" % SEED)
+        pytest.fail("the requirements %s are missing" % SEED)
     with open(SEED, encoding="utf-8", errors="replace") as stream:
         return stream.read()
 
@@ -386,3 +390,10 @@ def test_bad_bypass_name():
     assert catalogue.check_bypass(["AAD", "Arc"]) == ["AAD", "Arc"]
     with pytest.raises(CatalogueError, match="unknown proxy bypass service 'arc'; valid choices, closest first: Arc"):
         catalogue.check_bypass(["arc"])
+
+
+def test_the_kept_copy_of_the_requirements_is_current():
+    if not os.path.isfile(SEED_SHARED):
+        pytest.skip("no original beside the repository to compare with")
+    with open(SEED_SHARED, "rb") as original, open(SEED_COPY, "rb") as copy:
+        assert copy.read() == original.read(), "refresh tests/data/seed/network_requirements.md from %s" % SEED_SHARED

@@ -5,7 +5,7 @@
 """Unit tests of plugins/plugin_utils/_service_tags.py (parse, validate, select, merge) and of the test-data
 generator tests/data/service_tags/make_service_tags.py. Offline: no address off this machine is contacted.
 
-    ANSIBLE_COLLECTIONS_PATH=/work/ac /work/venv/bin/python -m pytest tests/unit/plugins/plugin_utils -q
+    ANSIBLE_COLLECTIONS_PATH=.cache/collections .venv/bin/python -m pytest tests/unit/plugins/plugin_utils -q
 """
 
 from __future__ import absolute_import, division, print_function
