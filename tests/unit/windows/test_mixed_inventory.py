@@ -92,12 +92,8 @@ WINDOWS_PLAY = """
   hosts: windows
   gather_facts: false
   vars:
-    # The Windows-only variables, until they are in the roles' defaults (the rest come from the roles).
-    arc_tls_disable_legacy: false
-    arc_tls_reboot: false
-    arc_tls_reboot_timeout: 600
+    # Everything else comes from the roles' defaults, the Windows-only variables included.
     arc_proxy_url: http://proxy.example:3128
-    arc_proxy_windows_services: [himds, ExtensionService, GCArcService]
   tasks:
 %s
 """
