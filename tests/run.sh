@@ -112,7 +112,9 @@ DOCS
 
 lint() {
     log "lint: ansible-lint --profile production"
-    (cd "$ROOT" && ansible-lint --offline --profile production roles/ playbooks/)
+    (cd "$ROOT" && ansible-lint --offline --profile production roles/ playbooks/) || return 1
+    log "lint: antsibull-changelog lint (changelog fragments)"
+    (cd "$ROOT" && antsibull-changelog lint)
 }
 
 molecule_suite() {
