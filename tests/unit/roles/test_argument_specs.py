@@ -60,6 +60,21 @@ CASES = {
                             ["arc_firewall_destinations", "azure.com"], ["198.51.100.0/24,"]),
     "firewall_bad_proxy": ("arc_firewall", {"arc_firewall_proxy_url": "socks5://proxy:1080"},
                            ["arc_firewall_proxy_url", "socks5://proxy:1080"], []),
+    # service_tags mode: a missing file, both sources, a mix with prefixes, a tag the file lacks.
+    "firewall_service_tags_missing_file": ("arc_firewall", {"arc_firewall_destinations": "service_tags",
+                                                            "arc_firewall_service_tags_path": "/nonexistent/st.json"},
+                                           ["arc_firewall_service_tags_path", "/nonexistent/st.json"], []),
+    "firewall_service_tags_two_sources": ("arc_firewall", {"arc_firewall_destinations": ["service_tags"],
+                                                           "arc_firewall_service_tags_path": "/srv/st",
+                                                           "arc_firewall_service_tags_url": "https://mirror.invalid/st.json"},
+                                          ["arc_firewall_service_tags_path", "arc_firewall_service_tags_url"], []),
+    "firewall_service_tags_mixed": ("arc_firewall", {"arc_firewall_destinations": "service_tags,192.0.2.0/24"},
+                                    ["arc_firewall_destinations", "service_tags"], []),
+    "firewall_service_tags_unknown_tag": ("arc_firewall", {
+        "arc_firewall_destinations": "service_tags", "arc_firewall_service_tags": ["NoSuchTag"],
+        "arc_firewall_service_tags_path": os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.dirname(os.path.abspath(__file__))))), "tests", "data", "service_tags")},
+        ["arc_firewall_service_tags", "NoSuchTag"], []),
 }
 
 
