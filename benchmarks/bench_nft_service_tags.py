@@ -149,8 +149,8 @@ def main(argv=None):
             shutil.rmtree(workdir, ignore_errors=True)
     want = {SET + "_v4": len(old_v4), SET + "_v6": len(old_v6)}
     print("arc_firewall nftables file (roles/arc_firewall/templates/egress.nft.j2), %d prefixes (%d IPv4, %d IPv6) "
-          "in interval sets, %d runs, each in a throwaway network namespace:" % (args.count, len(old_v4), len(old_v6),
-                                                                                  args.runs))
+          "in interval sets, %d runs, each in a throwaway network namespace:"
+          % (args.count, len(old_v4), len(old_v6), args.runs))
     print("  render the template: %.3f s (%d lines)" % (render_s, texts["create"].count("\n")))
     ok = sizes.get("create") == want and sizes.get("replace") == want and sizes.get("swapped")
     for key, label in (("create", "first load (nft -f, one transaction)"),
@@ -164,8 +164,8 @@ def main(argv=None):
         return 1
     verdict = "PASS" if worst < TARGET_S else "FAIL"
     print("%s bench_nft_service_tags: slowest nft -f %.3f s, target < %.1f s (%.1f%% of it); times include starting "
-          "ip netns exec and nft; the host's ruleset was not touched" % (verdict, worst, TARGET_S,
-                                                                       100.0 * worst / TARGET_S))
+          "ip netns exec and nft; the host's ruleset was not touched"
+          % (verdict, worst, TARGET_S, 100.0 * worst / TARGET_S))
     return 0 if verdict == "PASS" else 1
 
 

@@ -8,13 +8,10 @@
    prefixes, generated deterministically into a temporary directory): target under 2 s. Timed three ways: the
    shared logic (parse + validate + select + merge), the same for every tag of the file, and the
    arcready.network.service_tags lookup end to end through Ansible's lookup loader.
-2. Apply 5,000 of those prefixes to nftables in one transaction (nft -f: a table inet arcready_bench with interval
-   sets for IPv4 and IPv6), then replace them all in a second single transaction (flush + add, the way a role
-   swaps in a newer file without a moment with no rules). This runs inside a throwaway network namespace
-   (ip netns add), so the host's firewall is never touched, and the namespace is deleted afterwards. Without nft or
-   ip (or without root) this part prints a SKIP line; the benchmark installs nothing.
 
-    .venv/bin/python benchmarks/bench_service_tags.py [--runs 5] [--seed 1] [--count 5000] [--keep DIR]
+Applying 5,000 prefixes to nftables is timed by bench_nft_service_tags.py, with the arc_firewall role's own file.
+
+    .venv/bin/python benchmarks/bench_service_tags.py [--runs 5] [--seed 1] [--keep DIR]
 
 Exit status 1 when select + merge misses the 2 s target, else 0. Nothing off this machine is contacted.
 """
@@ -24,11 +21,9 @@ from __future__ import annotations
 import argparse
 import atexit
 import importlib.util
-import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -78,133 +73,13 @@ def verdict(seconds):
                                                 "PASS" if seconds < TARGET_S else "FAIL")
 
 
-# ------------------------------------------------------------------------------------------------ nftables
-
-def nft_skip_reason():
-    missing = [tool for tool in ("nft", "ip") if shutil.which(tool) is None]
-    if missing:
-        return "%s not installed (Debian: apt-get install nftables iproute2); this benchmark installs nothing" % (
-            " and ".join(missing))
-    if os.geteuid() != 0:
-        return "needs root to create a network namespace (ip netns add)"
-    return None
-
-
-def nft_elements(prefixes):
-    return ", ".join(prefixes) if prefixes else ""
-
-
-def nft_create(v4, v6):
-    lines = ["table inet arcready_bench {"]
-    for name, kind, elems in (("arc_v4", "ipv4_addr", v4), ("arc_v6", "ipv6_addr", v6)):
-        lines.append("  set %s {" % name)
-        lines.append("    type %s" % kind)
-        lines.append("    flags interval")
-        if elems:
-            lines.append("    elements = { %s }" % nft_elements(elems))
-        lines.append("  }")
-    lines += [
-        "  chain output {",
-        "    type filter hook output priority 0; policy accept;",
-        "    ip daddr @arc_v4 accept",
-        "    ip6 daddr @arc_v6 accept",
-        "  }",
-        "}",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def nft_replace(v4, v6):
-    """One nft -f file is one transaction: the sets are never seen empty by the packet path."""
-    lines = ["flush set inet arcready_bench arc_v4", "flush set inet arcready_bench arc_v6"]
-    if v4:
-        lines.append("add element inet arcready_bench arc_v4 { %s }" % nft_elements(v4))
-    if v6:
-        lines.append("add element inet arcready_bench arc_v6 { %s }" % nft_elements(v6))
-    return "\n".join(lines) + "\n"
-
-
-def run_in_ns(ns, argv, stdin=None):
-    return subprocess.run(["ip", "netns", "exec", ns] + argv, input=stdin, capture_output=True, text=True,
-                          check=False)
-
-
-def set_size(ns, name):
-    out = run_in_ns(ns, ["nft", "--json", "list", "set", "inet", "arcready_bench", name])
-    if out.returncode != 0:
-        raise RuntimeError(out.stderr.strip())
-    for item in json.loads(out.stdout)["nftables"]:
-        if "set" in item:
-            return len(item["set"].get("elem", []))
-    return 0
-
-
-def split_count(elements, count):
-    v4 = [e["prefix"] for e in elements if e["version"] == 4]
-    v6 = [e["prefix"] for e in elements if e["version"] == 6]
-    total = len(v4) + len(v6)
-    if total < count:
-        raise SystemExit("only %d prefixes to apply, %d asked for" % (total, count))
-    n6 = min(len(v6), int(round(count * len(v6) / float(total))))
-    n4 = count - n6
-    return v4, v6, n4, n6
-
-
-def bench_nft(elements, count, workdir):
-    reason = nft_skip_reason()
-    if reason:
-        print("SKIP nftables: %s" % reason)
-        return
-    v4, v6, n4, n6 = split_count(elements, count)
-    first = (v4[:n4], v6[:n6])
-    # The "newer file": the same number of prefixes, a third of them different.
-    shift4, shift6 = n4 // 3, n6 // 3
-    second = (v4[shift4:shift4 + n4] if len(v4) >= shift4 + n4 else v4[-n4:],
-              v6[shift6:shift6 + n6] if len(v6) >= shift6 + n6 else v6[-n6:])
-    create_file = os.path.join(workdir, "create.nft")
-    replace_file = os.path.join(workdir, "replace.nft")
-    with open(create_file, "w") as stream:
-        stream.write(nft_create(*first))
-    with open(replace_file, "w") as stream:
-        stream.write(nft_replace(*second))
-    ns = "arcready-bench-%d" % os.getpid()
-    made = subprocess.run(["ip", "netns", "add", ns], capture_output=True, text=True, check=False)
-    if made.returncode != 0:
-        print("SKIP nftables: cannot create a network namespace (%s)" % made.stderr.strip())
-        return
-    try:
-        start = time.perf_counter()
-        created = run_in_ns(ns, ["nft", "-f", create_file])
-        create_s = time.perf_counter() - start
-        if created.returncode != 0:
-            print("FAIL nftables: nft -f create.nft: %s" % created.stderr.strip()[:2000])
-            return
-        size_after_create = (set_size(ns, "arc_v4"), set_size(ns, "arc_v6"))
-        start = time.perf_counter()
-        replaced = run_in_ns(ns, ["nft", "-f", replace_file])
-        replace_s = time.perf_counter() - start
-        if replaced.returncode != 0:
-            print("FAIL nftables: nft -f replace.nft: %s" % replaced.stderr.strip()[:2000])
-            return
-        size_after_replace = (set_size(ns, "arc_v4"), set_size(ns, "arc_v6"))
-        print("nftables, %d prefixes (%d IPv4, %d IPv6) in one transaction, netns %s:" % (count, n4, n6, ns))
-        print("  create table inet arcready_bench with 2 interval sets: %.3f s (set sizes %d + %d)"
-              % (create_s, size_after_create[0], size_after_create[1]))
-        print("  replace every element atomically (flush + add, one nft -f): %.3f s (set sizes %d + %d)"
-              % (replace_s, size_after_replace[0], size_after_replace[1]))
-        print("  (times include starting ip netns exec and nft; the host's ruleset was not touched)")
-    finally:
-        subprocess.run(["ip", "netns", "del", ns], capture_output=True, check=False)
-
-
 # ------------------------------------------------------------------------------------------------ main
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--runs", type=int, default=5, help="repetitions of each timing (best is reported)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the real-size file")
-    parser.add_argument("--count", type=int, default=5000, help="prefixes applied to nftables")
-    parser.add_argument("--keep", help="write the generated file and nft files into this directory and keep them")
+    parser.add_argument("--keep", help="write the generated file into this directory and keep it")
     args = parser.parse_args(argv)
 
     collection_loader()
@@ -266,9 +141,6 @@ def main(argv=None):
         except Exception as exc:  # pylint: disable=broad-except
             print("lookup end to end not timed: %s" % exc)
 
-        # nftables: the Arc tags plus AzureCloud (Microsoft's fallback tag), so there are enough for --count.
-        nft_source = st.prefixes(stf, "AzureCloud", tags=tags + ["AzureCloud"])[0]
-        bench_nft(nft_source, args.count, workdir)
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -102,6 +102,7 @@ lookup arcready.network.endpoints
 lookup arcready.network.service_tags
 filter arcready.network.preflight_html
 filter arcready.network.address_chunks
+filter arcready.network.ufw_stale_rules
 callback arcready.network.preflight_progress
 role arcready.network.arc_preflight
 role arcready.network.arc_proxy
