@@ -19,22 +19,14 @@ import pytest
 import yaml
 
 from ansible.parsing.dataloader import DataLoader
-from ansible.template import Templar, trust_as_template
+from ansible.template import Templar
+
+from templating import trusted as _trust
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 ROLE = os.path.join(REPO, "roles", "arc_firewall")
 FIXTURE = os.path.join(REPO, "tests", "data", "service_tags", "ServiceTags_Public_20260105.json")
-
-
-def _trust(value):
-    if isinstance(value, dict):
-        return dict((k, _trust(v)) for k, v in value.items())
-    if isinstance(value, list):
-        return [_trust(v) for v in value]
-    if isinstance(value, str):
-        return trust_as_template(value)
-    return value
 
 
 def _yaml(*parts):
@@ -89,7 +81,7 @@ def rules(backend, **overrides):
 ])
 def test_the_mode_is_the_single_word(value, mode):
     assert templar(arc_firewall_destinations=value).template(
-        trust_as_template("{{ __arc_firewall_service_tags_mode }}")) is mode
+        _trust("{{ __arc_firewall_service_tags_mode }}")) is mode
 
 
 def test_the_lookup_result_is_kept_small_and_split_by_family():
@@ -127,7 +119,7 @@ def test_the_nftables_file_has_interval_sets_in_the_same_transaction_as_the_rule
     tmpl, result, built = rules("nftables", arc_firewall_default_deny_outbound=True)
     tmpl = Templar(loader=DataLoader(), variables=dict(tmpl.available_variables, __arc_firewall_rules=built))
     with open(os.path.join(ROLE, "templates", "egress.nft.j2")) as stream:
-        text = tmpl.template(trust_as_template(stream.read()))
+        text = tmpl.template(_trust(stream.read()))
     # One file: declare, delete, redefine, with the sets inside the redefined table.
     head = text.index("delete table inet arcready_egress")
     assert text.index("set arc_service_tags_v4 {") > head and text.index("chain output {") > head

@@ -35,7 +35,9 @@ import os
 import pytest
 import yaml
 
-from ansible.template import Templar, trust_as_template
+from ansible.template import Templar
+
+from templating import trusted as _trust
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
@@ -161,20 +163,11 @@ def selected(distribution_version, disable_legacy, architecture="64-bit"):
         variables = {"item": row, "arc_tls_disable_legacy": disable_legacy,
                      "ansible_facts": {"distribution_version": distribution_version, "architecture": architecture}}
         templar = Templar(loader=None, variables=variables)
-        task_vars = dict((k, templar.template(trust_as_template(v) if isinstance(v, str) else
-                                              _trust(v))) for k, v in task["vars"].items())
+        task_vars = dict((k, templar.template(_trust(v))) for k, v in task["vars"].items())
         templar = Templar(loader=None, variables=dict(variables, **task_vars))
-        if all(templar.evaluate_conditional(trust_as_template(w)) for w in task["when"]):
+        if all(templar.evaluate_conditional(_trust(w)) for w in task["when"]):
             chosen.append(row)
     return chosen
-
-
-def _trust(value):
-    if isinstance(value, dict):
-        return dict((k, _trust(v)) for k, v in value.items())
-    if isinstance(value, str):
-        return trust_as_template(value)
-    return value
 
 
 @pytest.mark.parametrize("version, name", [("10.0.17763.0", "Server 2019"), ("10.0.20348.0", "Server 2022"),

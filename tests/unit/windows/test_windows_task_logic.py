@@ -18,20 +18,12 @@ import pytest
 import yaml
 
 from ansible.parsing.dataloader import DataLoader
-from ansible.template import Templar, trust_as_template
+from ansible.template import Templar
+
+from templating import trusted as _trust
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
-
-
-def _trust(value):
-    if isinstance(value, dict):
-        return dict((k, _trust(v)) for k, v in value.items())
-    if isinstance(value, list):
-        return [_trust(v) for v in value]
-    if isinstance(value, str):
-        return trust_as_template(value)
-    return value
 
 
 def _yaml(*parts):
