@@ -9,6 +9,7 @@
 # Env:   ARCLAB_MIRROR   Debian mirror (default http://deb.debian.org/debian)
 #        ARCLAB_IMAGE    image repository (default localhost/arcready-lab-debian)
 #        ARCLAB_CACHE    debootstrap package cache dir (default /var/cache/arcready-lab/debootstrap)
+#        ARCLAB_DEBOOTSTRAP_TRIES  attempts per image when the mirror fails to send a package (default 4)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
@@ -31,6 +32,29 @@ need() { command -v "$1" >/dev/null 2>&1 || { echo "missing $1: run tests/lab/se
 need podman
 need debootstrap
 
+# debootstrap gives up on the first package the mirror fails to send ("Couldn't download packages"), which
+# happens now and then with several builds side by side. Retry: the package cache keeps what already arrived.
+_debootstrap() {
+  local suite="$1" rootfs="$2" include="$3" cache="$4" try tries="${ARCLAB_DEBOOTSTRAP_TRIES:-4}"
+  mkdir -p "$cache"
+  for (( try = 1; try <= tries; try++ )); do
+    if debootstrap --variant=minbase --include="$include" --cache-dir="$cache" \
+        "$suite" "$rootfs" "$MIRROR" >"$rootfs.log" 2>&1; then
+      rm -f "$rootfs.log"
+      return 0
+    fi
+    echo "images.sh: debootstrap $suite failed (attempt $try of $tries): $(grep -E '^E: ' "$rootfs.log" | tail -n 1)" >&2
+    if (( try == tries )); then
+      echo "debootstrap failed for $suite; last lines:" >&2; tail -n 30 "$rootfs.log" >&2; rm -f "$rootfs.log"
+      return 1
+    fi
+    # A failure in debootstrap's second stage can leave /proc or /sys mounted in the target.
+    awk -v r="$rootfs/" 'index($2, r) == 1 {print $2}' /proc/mounts | sort -r | xargs -r -n 1 umount -l
+    find "$rootfs" -xdev -mindepth 1 -delete
+    sleep $(( 5 * try ))
+  done
+}
+
 build_one() {
   local ver="$1" suite tag rootfs t0
   suite="$(codename "$ver")"
@@ -43,12 +67,8 @@ build_one() {
   rootfs="$(mktemp -d /var/tmp/arclab-rootfs-"${ver}".XXXXXX)"
   # shellcheck disable=SC2064
   trap "rm -rf '$rootfs'" RETURN
-  mkdir -p "$CACHE/$suite"
   echo "images.sh: debootstrap $suite -> $tag"
-  debootstrap --variant=minbase --include="$PACKAGES" --cache-dir="$CACHE/$suite" \
-    "$suite" "$rootfs" "$MIRROR" >"$rootfs.log" 2>&1 || {
-      echo "debootstrap failed for $suite; last lines:" >&2; tail -n 30 "$rootfs.log" >&2; rm -f "$rootfs.log"; return 1; }
-  rm -f "$rootfs.log"
+  _debootstrap "$suite" "$rootfs" "$PACKAGES" "$CACHE/$suite"
   # Trim: apt lists and caches, docs. Keep the image small and imports fast.
   rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb \
          "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/locale/*
@@ -80,7 +100,7 @@ lab_python() {
 }
 
 build_services() {
-  local tag="$SERVICES_IMAGE" rootfs t0 py
+  local tag="$SERVICES_IMAGE" rootfs t0 py version
   if [[ -z "${FORCE:-}" ]] && podman image exists "$tag"; then
     echo "images.sh: $tag present (cached)"
     return 0
@@ -96,16 +116,15 @@ build_services() {
   # shellcheck disable=SC2064
   trap "rm -rf '$rootfs'" RETURN
   echo "images.sh: debootstrap bookworm -> $tag"
-  debootstrap --variant=minbase --include="$PACKAGES,tinyproxy,python3-venv" --cache-dir="$CACHE/bookworm-services" \
-    bookworm "$rootfs" "$MIRROR" >"$rootfs.log" 2>&1 || {
-      echo "debootstrap failed; last lines:" >&2; tail -n 30 "$rootfs.log" >&2; rm -f "$rootfs.log"; return 1; }
-  rm -f "$rootfs.log"
+  _debootstrap bookworm "$rootfs" "$PACKAGES,tinyproxy,python3-venv" "$CACHE/bookworm-services"
   mkdir -p "$rootfs/tmp/wheels"
   cp "$WHEELS"/*.whl "$rootfs/tmp/wheels/"
   chroot "$rootfs" /usr/bin/python3 -m venv /opt/mitmproxy
   chroot "$rootfs" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
     /opt/mitmproxy/bin/pip install -q --no-index --find-links /tmp/wheels --disable-pip-version-check "$MITMPROXY_SPEC"
-  chroot "$rootfs" /opt/mitmproxy/bin/mitmdump --version | head -1
+  # Not `| head -1`: under pipefail, head closing the pipe early makes mitmdump die of BrokenPipeError.
+  version="$(chroot "$rootfs" /opt/mitmproxy/bin/mitmdump --version)"
+  echo "${version%%$'\n'*}"
   rm -rf "$rootfs/tmp/wheels" "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin \
          "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/*
   printf '#!/bin/sh\nexit 101\n' >"$rootfs/usr/sbin/policy-rc.d"; chmod 0755 "$rootfs/usr/sbin/policy-rc.d"
