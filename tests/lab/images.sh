@@ -65,8 +65,9 @@ build_one() {
   fi
   t0=$(date +%s)
   rootfs="$(mktemp -d /var/tmp/arclab-rootfs-"${ver}".XXXXXX)"
+  # EXIT too: under set -e a failing step leaves the script without running RETURN traps.
   # shellcheck disable=SC2064
-  trap "rm -rf '$rootfs'" RETURN
+  trap "rm -rf '$rootfs' '$rootfs.log'" RETURN EXIT
   echo "images.sh: debootstrap $suite -> $tag"
   _debootstrap "$suite" "$rootfs" "$PACKAGES" "$CACHE/$suite"
   # Trim: apt lists and caches, docs. Keep the image small and imports fast.
@@ -113,8 +114,9 @@ build_services() {
   echo "images.sh: wheelhouse for $MITMPROXY_SPEC"
   "$py" -m pip wheel -q --disable-pip-version-check -w "$WHEELS" "$MITMPROXY_SPEC" 2>&1 | grep -v '^WARNING: Location' || true
   rootfs="$(mktemp -d /var/tmp/arclab-rootfs-services.XXXXXX)"
+  # EXIT too: under set -e a failing step leaves the script without running RETURN traps.
   # shellcheck disable=SC2064
-  trap "rm -rf '$rootfs'" RETURN
+  trap "rm -rf '$rootfs' '$rootfs.log'" RETURN EXIT
   echo "images.sh: debootstrap bookworm -> $tag"
   _debootstrap bookworm "$rootfs" "$PACKAGES,tinyproxy,python3-venv" "$CACHE/bookworm-services"
   mkdir -p "$rootfs/tmp/wheels"
