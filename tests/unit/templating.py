@@ -8,7 +8,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.template import trust_as_template
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar, trust_as_template
 
 
 def trusted(value):
@@ -20,3 +21,20 @@ def trusted(value):
     if isinstance(value, str):
         return trust_as_template(value)
     return value
+
+
+def find_task(tasks, name, where="the task list"):
+    """The task called name, at the top level or inside a block (then with the block's vars under its own)."""
+    for task in tasks:
+        if task.get("name") == name:
+            return task
+        for inner in task.get("block", []):
+            if inner.get("name") == name:
+                return dict(inner, vars=dict(task.get("vars") or {}, **(inner.get("vars") or {})))
+    raise AssertionError("no task %r in %s" % (name, where))
+
+
+def set_fact_values(templar, task):
+    """What a set_fact task would set: its values templated with the templar's variables plus the task's vars."""
+    local = Templar(loader=DataLoader(), variables=dict(templar.available_variables, **trusted(task.get("vars") or {})))
+    return dict((key, local.template(trusted(value))) for key, value in task["ansible.builtin.set_fact"].items())

@@ -21,7 +21,7 @@ import yaml
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
 
-from templating import trusted as _trust
+from templating import find_task, set_fact_values, trusted as _trust
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
@@ -34,16 +34,6 @@ def _yaml(*parts):
         return yaml.safe_load(stream)
 
 
-def _task(tasks, name):
-    for task in tasks:
-        if task.get("name") == name:
-            return task
-        for inner in task.get("block", []):
-            if inner.get("name") == name:
-                return dict(inner, vars=dict(task.get("vars") or {}, **(inner.get("vars") or {})))
-    raise AssertionError("no task %r" % name)
-
-
 def templar(**overrides):
     variables = {"arc_scenarios": [], "ansible_facts": {"dns": {"nameservers": ["192.0.2.53"]}}}
     variables.update(_yaml("defaults", "main.yml"))
@@ -53,9 +43,7 @@ def templar(**overrides):
 
 
 def set_fact(tmpl, tasks, name):
-    task = _task(tasks, name)
-    local = Templar(loader=DataLoader(), variables=dict(tmpl.available_variables, **_trust(task.get("vars") or {})))
-    return dict((k, local.template(_trust(v))) for k, v in task["ansible.builtin.set_fact"].items())
+    return set_fact_values(tmpl, find_task(tasks, name))
 
 
 def read_tags(**overrides):

@@ -20,7 +20,7 @@ import yaml
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
 
-from templating import trusted as _trust
+from templating import find_task, set_fact_values, trusted as _trust
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
@@ -35,10 +35,7 @@ def _yaml(*parts):
 
 
 def _task(role, name):
-    for task in _yaml("roles", role, "tasks", "windows.yml"):
-        if task.get("name") == name:
-            return task
-    raise AssertionError("no task %r in roles/%s/tasks/windows.yml" % (name, role))
+    return find_task(_yaml("roles", role, "tasks", "windows.yml"), name, "roles/%s/tasks/windows.yml" % role)
 
 
 def role_templar(role, **overrides):
@@ -52,13 +49,7 @@ def role_templar(role, **overrides):
 
 def set_fact(templar, role, name):
     """Run a set_fact task of the role's windows.yml: returns the facts it would set."""
-    task = _task(role, name)
-    facts = {}
-    local = dict((k, v) for k, v in (task.get("vars") or {}).items())
-    templar = Templar(loader=DataLoader(), variables=dict(templar.available_variables, **_trust(local)))
-    for key, value in task["ansible.builtin.set_fact"].items():
-        facts[key] = templar.template(_trust(value))
-    return facts
+    return set_fact_values(templar, _task(role, name))
 
 
 def firewall_rules(**overrides):

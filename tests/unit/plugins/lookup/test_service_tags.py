@@ -13,19 +13,20 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import atexit
 import datetime
 import importlib.util
 import json
 import os
-import shutil
 import ssl
 import sys
-import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
+from ansible.errors import AnsibleLookupError
+from ansible.parsing.dataloader import DataLoader
+from ansible.plugins.loader import lookup_loader
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 DATA = os.path.join(ROOT, "tests", "data", "service_tags")
@@ -33,29 +34,6 @@ PUBLIC = os.path.join(DATA, "ServiceTags_Public_20260105.json")
 GOV = os.path.join(DATA, "ServiceTags_AzureGovernment_20260105.json")
 P = "arcready.network.service_tags: "
 
-
-def _collection_loader():
-    """Make ansible_collections.arcready.network importable (ansible-test does this itself)."""
-    from ansible.utils.collection_loader import AnsibleCollectionConfig
-    if AnsibleCollectionConfig.collection_finder is not None:
-        return
-    from ansible.plugins.loader import init_plugin_loader
-    parts = ROOT.split(os.sep)
-    if parts[-3:-2] == ["ansible_collections"]:
-        prefix = os.sep.join(parts[:-3])
-    else:
-        prefix = tempfile.mkdtemp(prefix="arcready-ac-")
-        atexit.register(shutil.rmtree, prefix, True)
-        os.makedirs(os.path.join(prefix, "ansible_collections", "arcready"))
-        os.symlink(ROOT, os.path.join(prefix, "ansible_collections", "arcready", "network"))
-    init_plugin_loader([prefix])
-
-
-_collection_loader()
-
-from ansible.errors import AnsibleLookupError  # noqa: E402
-from ansible.parsing.dataloader import DataLoader  # noqa: E402
-from ansible.plugins.loader import lookup_loader  # noqa: E402
 
 spec = importlib.util.spec_from_file_location("make_service_tags", os.path.join(DATA, "make_service_tags.py"))
 gen = importlib.util.module_from_spec(spec)

@@ -12,48 +12,25 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import atexit
 import copy
 import datetime
 import importlib.util
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
-import tempfile
 
 import pytest
+
+from ansible_collections.arcready.network.plugins.plugin_utils import _service_tags as st
+from ansible_collections.arcready.network.plugins.module_utils import _catalogue
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 DATA = os.path.join(ROOT, "tests", "data", "service_tags")
 PUBLIC = os.path.join(DATA, "ServiceTags_Public_20260105.json")
 GOV = os.path.join(DATA, "ServiceTags_AzureGovernment_20260105.json")
 CHINA = os.path.join(DATA, "ServiceTags_China_20260105.json")
-
-
-def _collection_loader():
-    """Make ansible_collections.arcready.network importable (ansible-test does this itself)."""
-    from ansible.utils.collection_loader import AnsibleCollectionConfig
-    if AnsibleCollectionConfig.collection_finder is not None:
-        return
-    from ansible.plugins.loader import init_plugin_loader
-    parts = ROOT.split(os.sep)
-    if parts[-3:-2] == ["ansible_collections"]:
-        prefix = os.sep.join(parts[:-3])
-    else:
-        prefix = tempfile.mkdtemp(prefix="arcready-ac-")
-        atexit.register(shutil.rmtree, prefix, True)
-        os.makedirs(os.path.join(prefix, "ansible_collections", "arcready"))
-        os.symlink(ROOT, os.path.join(prefix, "ansible_collections", "arcready", "network"))
-    init_plugin_loader([prefix])
-
-
-_collection_loader()
-
-from ansible_collections.arcready.network.plugins.plugin_utils import _service_tags as st  # noqa: E402
-from ansible_collections.arcready.network.plugins.module_utils import _catalogue  # noqa: E402
 
 
 def _generator():
