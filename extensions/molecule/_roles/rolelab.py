@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import subprocess
 
 STATE = os.environ.get("ARCLAB_STATE", "/var/lib/arcready-lab")
 
@@ -32,6 +33,22 @@ def host_vars(host):
 
 
 _STATE = {}
+
+# Connects to every target at once, so the dropped ones (3 s timeout each) cost 3 s in all.
+_CONNECT = r"""python3 - {targets} <<'PY'
+import socket, sys, threading
+out = {{}}
+def probe(target):
+    host, port = target.rsplit(":", 1)
+    try:
+        socket.create_connection((host, int(port)), timeout=3).close(); out[target] = "open"
+    except OSError as exc:
+        out[target] = "blocked %s" % exc
+threads = [threading.Thread(target=probe, args=(t,)) for t in sys.argv[1:]]
+[t.start() for t in threads]; [t.join() for t in threads]
+for target in sys.argv[1:]:
+    print("%s %s" % (target, out[target]))
+PY"""
 
 
 def gather(host, script):
@@ -65,3 +82,23 @@ def session(s_client_output):
     if not match or match.group(2) in ("0000", "(NONE)"):
         return None, None
     return match.group(1), match.group(2)
+
+
+def connect_section(targets, section="connect"):
+    """A gather() section that tries a TCP connection to each "address:port" target from the host."""
+    return "echo; echo '=== %s'; %s" % (section, _CONNECT.format(targets=" ".join(targets)))
+
+
+def connected(section_text):
+    """{target: "open" or "blocked <reason>"} from a connect_section's output."""
+    return dict(line.split(" ", 1) for line in section_text.splitlines())
+
+
+def ssh_echo(host):
+    """`echo in` over a new SSH session to the host's lab address, with the key prepare made."""
+    address = json.loads(subprocess.check_output(["podman", "inspect", hostname(host)]))[0][
+        "NetworkSettings"]["Networks"]["arclab"]["IPAddress"]
+    key = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "arclab_ssh_key")
+    return subprocess.run(["ssh", "-i", key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                           "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "root@" + address, "echo", "in"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)

@@ -1,17 +1,9 @@
 """arc_firewall: the Arc endpoints are reachable, what is not allowed is blocked, SSH still gets in."""
 
 import json
-import os
-import subprocess
 
 import pytest
 import rolelab as r
-
-CONNECT = (
-    "python3 -c 'import socket,sys\n"
-    "try:\n socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=3).close(); print(\"open\")\n"
-    "except OSError as e: print(\"blocked\", e)' {0} {1}"
-)
 
 
 def _vars(host):
@@ -20,10 +12,8 @@ def _vars(host):
 
 @pytest.fixture()
 def state(host):
-    script = []
-    for target in _vars(host)["arclab_allowed"] + _vars(host)["arclab_blocked"]:
-        script.append("echo; echo '=== %s'; %s" % (target, CONNECT.format(*target.rsplit(":", 1))))
-    script += [
+    script = [
+        r.connect_section(_vars(host)["arclab_allowed"] + _vars(host)["arclab_blocked"]),
         "echo; echo '=== nft'; nft list ruleset 2>&1",
         "echo; echo '=== firewalld'; firewall-cmd --info-policy arcready-egress 2>&1",
         "echo; echo '=== ufw'; LC_ALL=C ufw status verbose 2>&1",
@@ -48,24 +38,21 @@ def test_the_probe_reaches_the_lab_endpoints(host):
 
 
 def test_allowed_targets_are_reachable(host, state):
+    reach = r.connected(state["connect"])
     for target in _vars(host)["arclab_allowed"]:
-        assert state[target] == "open", (target, state[target])
+        assert reach[target] == "open", (target, reach[target])
 
 
 def test_other_targets_are_blocked(host, state):
+    reach = r.connected(state["connect"])
     for target in _vars(host)["arclab_blocked"]:
-        assert state[target].startswith("blocked"), (target, state[target])
+        assert reach[target].startswith("blocked"), (target, reach[target])
 
 
 def test_ssh_still_gets_in(host):
     if not _vars(host)["arclab_ssh"]:
         pytest.skip("podman-only host")
-    address = json.loads(subprocess.check_output(["podman", "inspect", r.hostname(host)]))[0][
-        "NetworkSettings"]["Networks"]["arclab"]["IPAddress"]
-    key = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "arclab_ssh_key")
-    out = subprocess.run(["ssh", "-i", key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-                          "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "root@" + address, "echo", "in"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+    out = r.ssh_echo(host)
     assert out.returncode == 0 and out.stdout.strip() == b"in", out.stderr
 
 

@@ -6,29 +6,12 @@ import glob
 import ipaddress
 import json
 import os
-import subprocess
 
 import pytest
 import rolelab as r
 
 # The tags Microsoft's Arc network requirements name for AzureCloud (no wac scenario here): the role's default.
 ARC_TAGS = {"AzureActiveDirectory", "AzureTrafficManager", "AzureResourceManager", "AzureArcInfrastructure", "Storage"}
-
-# Connects to every target at once, so the dropped ones (3 s timeout each under nftables) cost 3 s in all.
-CONNECT = r"""python3 - {targets} <<'PY'
-import socket, sys, threading
-out = {{}}
-def probe(target):
-    host, port = target.rsplit(":", 1)
-    try:
-        socket.create_connection((host, int(port)), timeout=3).close(); out[target] = "open"
-    except OSError as exc:
-        out[target] = "blocked %s" % exc
-threads = [threading.Thread(target=probe, args=(t,)) for t in sys.argv[1:]]
-[t.start() for t in threads]; [t.join() for t in threads]
-for target in sys.argv[1:]:
-    print("%s %s" % (target, out[target]))
-PY"""
 
 
 def _files():
@@ -64,8 +47,8 @@ def newest():
 @pytest.fixture()
 def reach(host):
     targets = sorted("%s:443" % a for a in _expected(_load(_files()[-1])))
-    out = r.gather(host, "echo; echo '=== reach'; " + CONNECT.format(targets=" ".join(targets)))["reach"]
-    return dict((line.split(" ", 1)[0].rsplit(":", 1)[0], line.split(" ", 1)[1]) for line in out.splitlines())
+    out = r.gather(host, r.connect_section(targets, "reach"))["reach"]
+    return dict((target.rsplit(":", 1)[0], result) for target, result in r.connected(out).items())
 
 
 @pytest.fixture()
@@ -131,10 +114,5 @@ def test_a_newer_file_moved_endpoints(newest):
 
 
 def test_ssh_still_gets_in(host):
-    address = json.loads(subprocess.check_output(["podman", "inspect", r.hostname(host)]))[0][
-        "NetworkSettings"]["Networks"]["arclab"]["IPAddress"]
-    key = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "arclab_ssh_key")
-    out = subprocess.run(["ssh", "-i", key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-                          "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "root@" + address, "echo", "in"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+    out = r.ssh_echo(host)
     assert out.returncode == 0 and out.stdout.strip() == b"in", out.stderr
