@@ -15,7 +15,7 @@ version_added: 0.2.0
 short_description: Write the Azure Arc allow-list for the teams who open the network
 description:
   - Writes, on the controller, the names an Azure Arc-enabled server must reach, in the formats network,
-    proxy, firewall and DNS teams load: CSV and JSON, a Squid ACL snippet, a C(NO_PROXY) value, an Azure
+    proxy, firewall and DNS teams load - CSV and JSON, a Squid ACL snippet, a C(NO_PROXY) value, an Azure
     Firewall policy rule collection group (ARM template), a Palo Alto external dynamic list of domains, a plain
     list of names, the private link DNS records and, with a Service Tags file, the IP prefixes.
   - Every file comes from the collection's endpoint catalogue for one cloud, region, edition, set of scenarios,
@@ -23,7 +23,7 @@ description:
     the file says instead (a partial-label wildcard widened, a path dropped, ports that must be set elsewhere).
   - All files are built in a sibling directory and swapped in together, so a killed run leaves the previous
     complete set. The output directory is replaced on each run and must hold nothing else.
-  - In check mode nothing is written; RV(changed) says whether the files would change. No diff is shown.
+  - In check mode nothing is written; C(changed) says whether the files would change. No diff is shown.
 options:
   cloud:
     description: The Azure cloud.

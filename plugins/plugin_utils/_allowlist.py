@@ -88,8 +88,8 @@ def as_list(value, option):
             text = text[1:-1]
         items = [v.strip().strip("'\"") for v in _SPLIT.split(text)]
     else:
-        raise AllowlistError("%s must be a list or a comma-separated string, got %s" % (_opt(option),
-                                                                                     type(value).__name__))
+        raise AllowlistError("%s must be a list or a comma-separated string, got %s"
+                             % (_opt(option), type(value).__name__))
     out = []
     for item in items:
         if not isinstance(item, str):
@@ -142,8 +142,8 @@ def check_options(raw):
                                         as_list(raw.get("scenarios"), "scenarios"))
     stage = raw.get("stage") or "install"
     if stage not in _catalogue.STAGES:
-        raise AllowlistError("%s: unknown stage %r; valid choices: %s" % (_opt("stage"), stage,
-                                                                         ", ".join(_catalogue.STAGES)))
+        raise AllowlistError("%s: unknown stage %r; valid choices: %s"
+                             % (_opt("stage"), stage, ", ".join(_catalogue.STAGES)))
     opts["stage"] = stage
     opts["private_link"] = as_bool(raw.get("private_link", False), "private_link")
     opts["include_optional"] = as_bool(raw.get("include_optional", False), "include_optional")
@@ -156,8 +156,8 @@ def check_options(raw):
         formats = list(FORMATS)
     bad = [f for f in formats if f not in FORMATS]
     if bad:
-        raise AllowlistError("%s: unknown format(s) %s; valid: all, %s" % (_opt("formats"), ", ".join(bad),
-                                                                          ", ".join(FORMATS)))
+        raise AllowlistError("%s: unknown format(s) %s; valid: all, %s"
+                             % (_opt("formats"), ", ".join(bad), ", ".join(FORMATS)))
     opts["formats"] = [f for f in FORMATS if f in formats]
     bypass = raw.get("bypass")
     if bypass in (None, ""):
@@ -228,6 +228,13 @@ def _source(row, edition):
     return source
 
 
+def _unresolved(row):
+    """Why a wildcard row has no (complete) concrete names, naming the playbook variable that supplies them."""
+    if row.get("probeable", True):
+        return ""
+    return re.sub(r"\bwildcard_hosts\b", PLAYBOOK_VARS["wildcard_hosts"], row.get("reason") or "")
+
+
 def _new_entry(row, name, port, match, opts):
     return {
         "name": name,
@@ -248,6 +255,7 @@ def _new_entry(row, name, port, match, opts):
         "source": _source(row, opts.get("edition")),
         "provenance": row.get("provenance") or row.get("note") or "",
         "failed_on_hosts": None,
+        "unresolved": _unresolved(row),
     }
 
 
@@ -274,6 +282,8 @@ def entries(rows, opts, report=None):
         else:
             entry["required"] = entry["required"] or bool(row.get("required"))
             entry["retired"] = entry["retired"] and bool(row.get("retired"))
+            if _unresolved(row):
+                entry["unresolved"] = _unresolved(row)
             values = row.get("bypass") or []
             if match == "exact":
                 entry["bypass"] += [v for v in values if v not in entry["bypass"]]
@@ -441,8 +451,8 @@ def to_squid(keep, header, prefix="arcready_arc"):
         if kept:
             rules.append("http_access allow %s %s_port_%d %s_%d" % (method, prefix, port, prefix, port))
         suffixes = set(d[1:] for d in kept if d.startswith("."))
-        regs = [r for base, r in regexes.get(port, []) if not any(base == s or base.endswith("." + s)
-                                                                 for s in suffixes)]
+        regs = [r for base, r in regexes.get(port, [])
+                if not any(base == s or base.endswith("." + s) for s in suffixes)]
         for reg in sorted(set(regs)):
             lines.append("acl %s_%d_re dstdom_regex -i %s" % (prefix, port, reg))
         if regs:
@@ -619,7 +629,10 @@ def private_dns_records(keep, opts):
         if zone is None:
             continue
         if e["match"] != "exact":
-            if not any(k["covered_by"] == e["name"] for k in private):
+            if e["unresolved"]:
+                _note(cannot, e["name"], "not every name under it is known (%s); read the rest from the private "
+                      "endpoint's DNS configuration (customDnsConfigs)" % e["unresolved"])
+            elif not any(k["covered_by"] == e["name"] for k in private):
                 _note(cannot, e["name"], "no concrete name is known under this wildcard; read the names from the "
                       "private endpoint's DNS configuration (customDnsConfigs)")
             continue
@@ -682,9 +695,9 @@ def to_ip_prefixes(keep, opts, elements, missing):
 
 def header_lines(opts):
     return ["Azure Arc allow-list (arcready.network.allowlist): cloud %s, region %s, edition %s, stage %s, "
-            "scenarios %s, private link %s." % (opts["cloud"], opts["region"], opts["edition"] or "current",
-                                               opts["stage"], ",".join(opts["scenarios"]) or "none",
-                                               "yes" if opts["private_link"] else "no")]
+            "scenarios %s, private link %s."
+            % (opts["cloud"], opts["region"], opts["edition"] or "current", opts["stage"],
+               ",".join(opts["scenarios"]) or "none", "yes" if opts["private_link"] else "no")]
 
 
 def render(opts, rows, stf=None, report=None):

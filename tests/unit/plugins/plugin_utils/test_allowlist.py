@@ -1,0 +1,494 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) arcready.network contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Unit tests of plugins/plugin_utils/_allowlist.py: one section per output format, golden assertions on content.
+
+The real ``squid -k parse`` of the Squid snippet is in tests/integration/allowlist/test_squid_parse.py.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import csv
+import io
+import ipaddress
+import json
+import os
+import re
+
+import pytest
+
+from ansible_collections.arcready.network.plugins.module_utils import _catalogue
+from ansible_collections.arcready.network.plugins.plugin_utils import _allowlist as al
+from ansible_collections.arcready.network.plugins.plugin_utils import _service_tags
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
+PUBLIC_TAGS = os.path.join(ROOT, "tests", "data", "service_tags", "ServiceTags_Public_20260105.json")
+
+
+def make(dest="/nonexistent/arc-allowlist", report=None, stf=None, **raw):
+    raw.setdefault("region", "eastus")
+    opts = al.check_options(dict(raw, dest=dest))
+    files, summary = al.render(opts, al.catalogue_rows(opts), stf=stf, report=report)
+    return opts, files, summary
+
+
+def cannot(summary, fmt):
+    return dict((c["name"], c["reason"]) for c in summary["outputs"][fmt]["cannot_express"])
+
+
+# ------------------------------------------------------------------------------------------------------ options
+
+@pytest.mark.parametrize("value", ["sql,esu", "[sql, esu]", "[sql,esu]", "sql esu", ["sql", "esu"], ("esu", "sql")])
+def test_scenarios_accept_what_people_type(value):
+    opts = al.check_options({"region": "eastus", "dest": "/tmp/x", "scenarios": value})
+    assert sorted(opts["scenarios"]) == ["esu", "sql"]
+
+
+@pytest.mark.parametrize("raw, words", [
+    ({"dest": "/tmp/x"}, ["region (arc_region) is required", "eastus"]),
+    ({"region": "atlantis", "dest": "/tmp/x"}, ["region (arc_region)", "atlantis"]),
+    ({"region": "eastus", "cloud": "Mars", "dest": "/tmp/x"}, ["cloud (arc_cloud)", "AzureCloud"]),
+    ({"region": "eastus", "scenarios": "[sql,bogus]", "dest": "/tmp/x"}, ["scenarios (arc_scenarios)", "bogus"]),
+    ({"region": "eastus", "stage": "later", "dest": "/tmp/x"}, ["stage (arc_stage)", "install, connect, run"]),
+    ({"region": "eastus", "private_link": "maybe", "dest": "/tmp/x"}, ["private_link (arc_private_link)"]),
+    ({"region": "eastus"}, ["dest (arc_allowlist_dir) is required"]),
+    ({"region": "eastus", "dest": "/tmp/x", "formats": "squid,pdf"}, ["formats (arc_allowlist_formats)", "pdf"]),
+    ({"region": "eastus", "dest": "/tmp/x", "bypass": "Arc,Everything"},
+     ["bypass (arc_allowlist_bypass)", "Everything"]),
+    ({"region": "eastus", "dest": "/tmp/x", "service_tags_file": "/nonexistent/tags.json"},
+     ["service_tags_file (arc_allowlist_service_tags_file)", "/nonexistent/tags.json"]),
+    ({"region": "eastus", "dest": "/tmp/x", "report_file": "/nonexistent/preflight.json"},
+     ["report_file (arc_allowlist_report)"]),
+    ({"region": "eastus", "dest": "/tmp/x", "wildcard_hosts": "a.b"}, ["wildcard_hosts (arc_allowlist_wildcard_hosts)"]),
+    ({"region": "eastus", "dest": "/tmp/x", "colour": "red"}, ["unknown option(s) colour"]),
+])
+def test_bad_options_name_the_option_and_the_variable(raw, words):
+    with pytest.raises(al.AllowlistError) as info:
+        al.check_options(raw)
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_edition_is_passed_to_a_catalogue_that_has_editions(monkeypatch):
+    seen = {}
+    real = _catalogue.build
+
+    def build(cloud, region, scenarios=(), stage="install", private_link=False, wildcard_hosts=None, edition=None):
+        seen["edition"] = edition
+        return [dict(r, edition=edition, source="network requirements " + edition)
+                for r in real(cloud, region, scenarios, stage, private_link, wildcard_hosts)]
+
+    monkeypatch.setattr(_catalogue, "build", build)
+    _opts, files, summary = make(edition="2024-03")
+    assert seen == {"edition": "2024-03"}
+    assert summary["entries"][0]["source"] == "network requirements 2024-03 (edition 2024-03)"
+    assert "edition 2024-03" in files["NOTES.txt"]
+
+
+def test_edition_is_refused_by_a_single_edition_catalogue(monkeypatch):
+    def build(cloud, region, scenarios=(), stage="install", private_link=False, wildcard_hosts=None):
+        return []
+
+    monkeypatch.setattr(_catalogue, "build", build)
+    with pytest.raises(al.AllowlistError, match=r"edition \(arc_edition\)"):
+        al.check_options({"region": "eastus", "dest": "/tmp/x", "edition": "2026-06"})
+
+
+# ------------------------------------------------------------------------------------------------------ entries
+
+def test_entries_keep_every_wildcard_and_every_known_name_under_it():
+    _opts, _files, summary = make()
+    by = dict(((e["name"], e["port"]), e) for e in summary["entries"])
+    assert by[("*.his.arc.azure.com", 443)]["match"] == "wildcard"
+    assert by[("gbl.his.arc.azure.com", 443)]["covered_by"] == "*.his.arc.azure.com"
+    assert by[("eus.his.arc.azure.com", 443)]["covered_by"] == "*.his.arc.azure.com"
+    assert by[("azgn*.servicebus.windows.net", 443)]["match"] == "partial_wildcard"
+    assert by[("login.microsoftonline.com", 443)]["bypass"] == ["AAD"]
+    assert by[("management.azure.com", 443)]["private_link"] == "public_unless_arm_private_link"
+    assert len(by) == len(summary["entries"])  # one entry per (name, port)
+
+
+def test_esu_host_has_one_entry_per_port_with_its_path():
+    _opts, _files, summary = make(scenarios="esu")
+    esu = [e for e in summary["entries"] if e["name"] == "www.microsoft.com"]
+    assert [(e["port"], e["protocol"], e["path"]) for e in esu] == [
+        (80, "http", "/pkiops/certs"), (443, "https", "/pkiops/certs")]
+
+
+def test_retired_and_optional_rows_stay_in_csv_but_leave_the_firewall_files(monkeypatch):
+    real = _catalogue.build
+
+    def build(*args, **kwargs):
+        rows = real(*args, **kwargs)
+        return rows + [dict(rows[0], host="old.arc.example.com", pattern="old.arc.example.com", retired=True,
+                            required=False)]
+
+    monkeypatch.setattr(_catalogue, "build", build)
+    _opts, files, summary = make(scenarios="telemetry")
+    left = dict((c["name"], c["reason"]) for c in summary["left_out"])
+    assert "retired" in left["old.arc.example.com"]
+    assert "arc_allowlist_include_optional" in left["dc.services.visualstudio.com"]
+    assert "old.arc.example.com" in files["allowlist.csv"]
+    for name in ("names.txt", "paloalto-edl-domains.txt", "squid-arc-allowlist.conf", "azure-firewall-rules.json"):
+        assert "old.arc.example.com" not in files[name]
+        assert "dc.services.visualstudio.com" not in files[name]
+    _opts, files, _summary = make(scenarios="telemetry", include_optional=True)
+    assert "dc.services.visualstudio.com" in files["names.txt"]
+
+
+def _report(endpoints_per_host):
+    return {"parameters": {"cloud": "AzureCloud", "region": "eastus"},
+            "hosts": dict(("h%d" % i, {"endpoints": eps}) for i, eps in enumerate(endpoints_per_host))}
+
+
+def test_report_adds_probed_names_and_counts_failing_hosts():
+    relay = {"host": "azgnrelay-eastus-l1.servicebus.windows.net", "port": 443,
+             "pattern": "azgn*.servicebus.windows.net", "ok": False, "probeable": True}
+    login = {"host": "login.microsoftonline.com", "port": 443, "pattern": "login.microsoftonline.com", "ok": True}
+    injected = {"host": "evil.example.com\nhttp_access allow all", "port": 443,
+                "pattern": "azgn*.servicebus.windows.net", "ok": True}
+    _opts, files, summary = make(report=_report([[relay, login], [relay, dict(login, ok=False)], [login, injected]]))
+    by = dict(((e["name"], e["port"]), e) for e in summary["entries"])
+    entry = by[("azgnrelay-eastus-l1.servicebus.windows.net", 443)]
+    assert entry["source"] == "preflight report"
+    assert entry["covered_by"] == "azgn*.servicebus.windows.net"
+    assert entry["failed_on_hosts"] == 2
+    assert by[("login.microsoftonline.com", 443)]["failed_on_hosts"] == 1
+    assert by[("pas.windows.net", 443)]["failed_on_hosts"] == 0
+    assert any("not a DNS name" in w for w in summary["warnings"])
+    for text in files.values():
+        assert not any(line.startswith("http_access allow all") for line in text.splitlines())
+    assert "evil" not in files["squid-arc-allowlist.conf"] and "evil" not in files["allowlist.csv"]
+
+
+# ------------------------------------------------------------------------------------------------------ csv/json
+
+def test_csv_has_the_columns_and_one_row_per_entry():
+    _opts, files, summary = make(scenarios="sql,esu")
+    rows = list(csv.DictReader(io.StringIO(files["allowlist.csv"])))
+    assert tuple(rows[0].keys()) == al.CSV_COLUMNS
+    assert len(rows) == len(summary["entries"])
+    by = dict(((r["name"], r["port"]), r) for r in rows)
+    assert by[("telemetry.eastus.arcdataservices.com", "443")]["bypass"] == "Arc ArcData"
+    assert by[("*.his.arc.azure.com", "443")]["match"] == "wildcard"
+    assert by[("*.his.arc.azure.com", "443")]["private_link"] == "private"
+    assert by[("www.microsoft.com", "80")]["protocol"] == "http"
+    assert set(r["required"] for r in rows) <= {"true", "false"}
+    assert all(r["source"] for r in rows)
+
+
+def test_json_holds_entries_outputs_and_parameters():
+    _opts, files, summary = make(private_link=True)
+    data = json.loads(files["allowlist.json"])
+    assert data["parameters"]["private_link"] is True
+    assert len(data["entries"]) == len(summary["entries"])
+    assert set(data["outputs"]) == set(al.FORMATS)
+    assert data["ip_prefixes"] is None
+    assert [r["public_name"] for r in data["private_dns"]] == [
+        "gbl.his.arc.azure.com", "eus.his.arc.azure.com", "agentserviceapi.guestconfiguration.azure.com",
+        "eastus-gas.guestconfiguration.azure.com"]
+
+
+def test_same_options_give_byte_identical_files():
+    assert make(scenarios="sql")[1] == make(scenarios=["sql"])[1]
+
+
+# ------------------------------------------------------------------------------------------------------ squid
+
+SQUID_LINE = re.compile(r"^(acl [a-z0-9_]+ (method CONNECT|port \d+|dstdomain \S+|dstdom_regex -i \S+)"
+                        r"|http_access allow( !?[a-z0-9_]+)+)$")
+
+
+def squid_acls(text):
+    """{acl name: [values]} and the http_access lines, checking every line is one Squid accepts."""
+    acls, rules = {}, []
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        assert SQUID_LINE.match(line), line
+        words = line.split()
+        if words[0] == "acl":
+            acls.setdefault(words[1], []).append(words[-1])
+        else:
+            rules.append(words[2:])
+    return acls, rules
+
+
+def squid_rejects(domains):
+    """What Squid's dstdomain list complains about: a name equal to or under a listed .domain, or a duplicate."""
+    problems = [d for d in set(domains) if domains.count(d) > 1]
+    for a in domains:
+        for b in domains:
+            if a != b and b.startswith(".") and (a == b[1:] or a.endswith(b)):
+                problems.append((a, b))
+    return problems
+
+
+@pytest.mark.parametrize("raw", [
+    {}, {"scenarios": "ssh,wac,sql,esu"}, {"private_link": True}, {"stage": "run"},
+    {"cloud": "AzureUSGovernment", "region": "usgovvirginia", "scenarios": "esu"},
+    {"cloud": "AzureChinaCloud", "region": "chinanorth3"},
+])
+def test_squid_snippet_has_no_overlap_and_defines_what_it_uses(raw):
+    _opts, files, summary = make(**raw)
+    acls, rules = squid_acls(files["squid-arc-allowlist.conf"])
+    domain_acls = [name for name in acls if re.match(r"^arcready_arc_\d+$", name)]
+    assert domain_acls
+    for name in domain_acls:
+        assert squid_rejects(acls[name]) == []
+        assert all("*" not in d for d in acls[name])
+    for rule in rules:
+        for word in rule:
+            assert word.lstrip("!") in acls
+    kept = al.selected(summary["entries"], False)[0]
+    listed = set(d for name in domain_acls for d in acls[name])
+    for entry in kept:
+        if entry["match"] == "wildcard":
+            assert "." + entry["name"][2:] in listed, entry["name"]
+
+
+def test_squid_golden_east_us():
+    _opts, files, _summary = make(scenarios="esu")
+    acls, rules = squid_acls(files["squid-arc-allowlist.conf"])
+    assert sorted(acls["arcready_arc_443"]) == sorted([
+        "aka.ms", "download.microsoft.com", "packages.microsoft.com", "login.windows.net",
+        "login.microsoftonline.com", "pas.windows.net", "management.azure.com", ".his.arc.azure.com",
+        ".guestconfiguration.azure.com", ".guestnotificationservice.azure.com", ".blob.core.windows.net",
+        "www.microsoft.com"])
+    assert acls["arcready_arc_80"] == ["www.microsoft.com"]
+    assert acls["arcready_arc_443_re"] == [r"^azgn[^.]*\.servicebus\.windows\.net$"]
+    assert ["arcready_arc_connect", "arcready_arc_port_443", "arcready_arc_443"] in rules
+    assert ["!arcready_arc_connect", "arcready_arc_port_80", "arcready_arc_80"] in rules
+    # guestnotificationservice.azure.com itself is matched by .guestnotificationservice.azure.com in Squid.
+    assert "guestnotificationservice.azure.com" not in acls["arcready_arc_443"]
+    assert "www.microsoft.com/pkiops/certs: Squid sees only the host" in files["squid-arc-allowlist.conf"]
+
+
+@pytest.mark.parametrize("host, matches", [
+    ("azgnrelay-eastus-l1.servicebus.windows.net", True), ("AZGNRELAY.servicebus.windows.net", True),
+    ("azgn.servicebus.windows.net", True), ("x.azgnrelay.servicebus.windows.net", False),
+    ("other.servicebus.windows.net", False), ("azgnrelay.servicebus.windows.net.evil.com", False),
+])
+def test_squid_regex_matches_only_the_partial_label(host, matches):
+    _opts, files, _summary = make()
+    regex = squid_acls(files["squid-arc-allowlist.conf"])[0]["arcready_arc_443_re"][0]
+    assert bool(re.search(regex, host, re.IGNORECASE)) is matches
+
+
+def test_squid_drops_the_regex_when_the_whole_domain_is_allowed():
+    _opts, files, _summary = make(scenarios="ssh")
+    acls, _rules = squid_acls(files["squid-arc-allowlist.conf"])
+    assert "arcready_arc_443_re" not in acls
+    assert ".servicebus.windows.net" in acls["arcready_arc_443"]
+
+
+# ------------------------------------------------------------------------------------------------------ NO_PROXY
+
+def test_no_proxy_all_names_with_leading_dots():
+    _opts, files, summary = make()
+    value = files["no_proxy.txt"].strip()
+    items = value.split(",")
+    assert "*" not in value and " " not in value
+    assert ".his.arc.azure.com" in items and ".guestconfiguration.azure.com" in items
+    # Go (the agent) matches '.x' below x only: the apex stays listed.
+    assert "guestnotificationservice.azure.com" in items and ".guestnotificationservice.azure.com" in items
+    assert "gbl.his.arc.azure.com" not in items
+    assert ".servicebus.windows.net" in items
+    assert "widened" not in "".join(cannot(summary, "no_proxy").values())
+    assert "azgn*.servicebus.windows.net" in cannot(summary, "no_proxy")
+    assert "also allows every other name under servicebus.windows.net" in cannot(summary, "no_proxy")[
+        "azgn*.servicebus.windows.net"]
+
+
+@pytest.mark.parametrize("raw, expected, bypass", [
+    ({"private_link": True}, [".his.arc.azure.com", ".guestconfiguration.azure.com"], "Arc"),
+    ({"bypass": "AAD"}, ["login.windows.net", "login.microsoftonline.com", "pas.windows.net"], "AAD"),
+    ({"bypass": ["ARM", "AAD"]}, ["management.azure.com", "login.windows.net", "login.microsoftonline.com",
+                                  "pas.windows.net"], "ARM,AAD"),
+])
+def test_no_proxy_by_bypass_service(raw, expected, bypass):
+    _opts, files, summary = make(**raw)
+    assert sorted(files["no_proxy.txt"].strip().split(",")) == sorted(expected)
+    assert summary["proxy_bypass"]["value"] == bypass
+    assert 'proxy.bypass "%s"' % bypass in files["NOTES.txt"]
+
+
+def test_sql_wildcard_is_bypassed_only_where_every_host_under_it_is():
+    _opts, files, _summary = make(scenarios="sql", bypass="Arc")
+    items = files["no_proxy.txt"].strip().split(",")
+    assert "telemetry.eastus.arcdataservices.com" in items
+    assert ".eastus.arcdataservices.com" not in items
+
+
+# ------------------------------------------------------------------------------------------------------ Azure Firewall
+
+AZFW_TARGET = re.compile(r"^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")
+
+
+def azfw(files):
+    template = json.loads(files["azure-firewall-rules.json"])
+    (resource,) = template["resources"]
+    assert resource["type"] == "Microsoft.Network/firewallPolicies/ruleCollectionGroups"
+    assert re.match(r"^\d{4}-\d{2}-\d{2}$", resource["apiVersion"])
+    (collection,) = resource["properties"]["ruleCollections"]
+    assert collection["ruleCollectionType"] == "FirewallPolicyFilterRuleCollection"
+    assert collection["action"] == {"type": "Allow"}
+    return template, collection["rules"]
+
+
+@pytest.mark.parametrize("raw", [{}, {"scenarios": "ssh,wac,sql,esu"}, {"private_link": True},
+                                 {"cloud": "AzureUSGovernment", "region": "usgovvirginia", "scenarios": "esu"}])
+def test_azure_firewall_rules_stay_within_its_wildcard_rules(raw):
+    _opts, files, _summary = make(**raw)
+    template, rules = azfw(files)
+    assert set(template["parameters"]) >= {"firewallPolicyName", "sourceAddresses"}
+    names = [r["name"] for r in rules]
+    assert len(names) == len(set(names))
+    targets = []
+    for rule in rules:
+        assert rule["ruleType"] == "ApplicationRule"
+        assert rule["targetFqdns"]
+        assert rule["sourceAddresses"] == "[parameters('sourceAddresses')]"
+        for proto in rule["protocols"]:
+            assert (proto["protocolType"], proto["port"]) in (("Https", 443), ("Http", 80))
+        for target in rule["targetFqdns"]:
+            assert AZFW_TARGET.match(target), target
+            assert "*" not in target[1:]
+        targets += [(t, p["port"]) for t in rule["targetFqdns"] for p in rule["protocols"]]
+    assert len(targets) == len(set(targets))
+
+
+def test_azure_firewall_golden_east_us():
+    _opts, files, summary = make(scenarios="esu")
+    template, rules = azfw(files)
+    by = dict((r["name"], r) for r in rules)
+    assert by["arc-any-his-arc-azure-com"]["targetFqdns"] == ["*.his.arc.azure.com"]
+    assert by["arc-guestnotificationservice-azure-com"]["targetFqdns"] == ["guestnotificationservice.azure.com"]
+    assert by["arc-any-guestnotificationservice-azure-com"]["targetFqdns"] == ["*.guestnotificationservice.azure.com"]
+    assert by["arc-azgnany-servicebus-windows-net"]["targetFqdns"] == ["*.servicebus.windows.net"]
+    assert by["arc-www-microsoft-com-pkiops-certs"]["protocols"] == [{"protocolType": "Https", "port": 443},
+                                                                     {"protocolType": "Http", "port": 80}]
+    notes = cannot(summary, "azure_firewall")
+    assert "leading '*.'" in notes["azgn*.servicebus.windows.net"]
+    assert "no path" in notes["www.microsoft.com/pkiops/certs"]
+    assert template["metadata"]["cannotExpress"] == summary["outputs"]["azure_firewall"]["cannot_express"]
+    assert not any("gbl.his" in t for r in rules for t in r["targetFqdns"])
+
+
+# ------------------------------------------------------------------------------------------------------ PAN-OS EDL
+
+@pytest.mark.parametrize("raw", [
+    {}, {"scenarios": "ssh,wac,sql,esu"}, {"cloud": "AzureChinaCloud", "region": "chinaeast2"}])
+def test_paloalto_edl_is_one_domain_per_line(raw):
+    _opts, files, summary = make(**raw)
+    lines = files["paloalto-edl-domains.txt"].splitlines()
+    assert lines and len(lines) == len(set(lines))
+    for line in lines:
+        assert re.match(r"^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$", line), line
+        assert "/" not in line and ":" not in line and " " not in line
+        if not line.startswith("*."):
+            assert not any(line.endswith("." + other[2:]) for other in lines if other.startswith("*."))
+    assert "ports" in cannot(summary, "paloalto_edl")
+
+
+def test_paloalto_edl_golden_east_us():
+    _opts, files, summary = make()
+    lines = files["paloalto-edl-domains.txt"].splitlines()
+    assert "*.his.arc.azure.com" in lines and "gbl.his.arc.azure.com" not in lines
+    assert "guestnotificationservice.azure.com" in lines and "*.guestnotificationservice.azure.com" in lines
+    assert "*.servicebus.windows.net" in lines
+    assert "whole, leading token" in cannot(summary, "paloalto_edl")["azgn*.servicebus.windows.net"]
+    assert cannot(summary, "paloalto_edl")["ports"].endswith("allow TCP 443 in the security rule's service")
+
+
+# ------------------------------------------------------------------------------------------------------ names
+
+def test_names_list_every_name_as_written():
+    _opts, files, summary = make(scenarios="esu")
+    lines = files["names.txt"].splitlines()
+    assert len(lines) == len(set(lines))
+    assert {"*.his.arc.azure.com", "gbl.his.arc.azure.com", "azgn*.servicebus.windows.net",
+            "www.microsoft.com"} <= set(lines)
+    assert set(cannot(summary, "names")) == {"www.microsoft.com/pkiops/certs", "ports"}
+
+
+# ------------------------------------------------------------------------------------------------------ private DNS
+
+def test_private_dns_records_for_a_private_link_scope():
+    _opts, files, summary = make(private_link=True)
+    text = files["privatelink-dns.txt"]
+    assert "$ORIGIN privatelink.his.arc.azure.com." in text
+    assert "$ORIGIN privatelink.guestconfiguration.azure.com." in text
+    records = [line.split() for line in text.splitlines() if not line.startswith((";", "$"))]
+    assert [(r[0], r[1], r[2], r[3], r[5]) for r in records] == [
+        ("gbl", "IN", "A", al.ADDRESS_PLACEHOLDER, "gbl.his.arc.azure.com"),
+        ("eus", "IN", "A", al.ADDRESS_PLACEHOLDER, "eus.his.arc.azure.com"),
+        ("agentserviceapi", "IN", "A", al.ADDRESS_PLACEHOLDER, "agentserviceapi.guestconfiguration.azure.com"),
+        ("eastus-gas", "IN", "A", al.ADDRESS_PLACEHOLDER, "eastus-gas.guestconfiguration.azure.com")]
+    assert "management.azure.com" not in text and "login" not in text
+    assert cannot(summary, "private_dns") == {}
+
+
+def test_private_dns_says_what_it_cannot_name():
+    _opts, files, summary = make(region="canadacentral", private_link=True)
+    notes = cannot(summary, "private_dns")
+    assert "regional HIS shard for canadacentral is not known" in notes["*.his.arc.azure.com"]
+    assert "arc_allowlist_wildcard_hosts" in notes["*.his.arc.azure.com"]
+    assert "canadacentral-gas" in files["privatelink-dns.txt"]
+
+
+@pytest.mark.parametrize("cloud, region", [("AzureUSGovernment", "usgovvirginia"), ("AzureChinaCloud", "chinanorth3")])
+def test_private_dns_has_no_guessed_zones_for_other_clouds(cloud, region):
+    _opts, files, summary = make(cloud=cloud, region=region, private_link=True)
+    assert "$ORIGIN" not in files["privatelink-dns.txt"]
+    notes = cannot(summary, "private_dns")
+    assert notes and all("documents no Azure Arc private DNS zone for %s" % cloud in r for r in notes.values())
+
+
+def test_private_dns_without_private_link():
+    _opts, files, summary = make()
+    assert "no private DNS records are needed" in files["privatelink-dns.txt"]
+    assert summary["private_dns"] == []
+
+
+# ------------------------------------------------------------------------------------------------------ IP prefixes
+
+def test_ip_prefixes_from_a_service_tags_file():
+    stf = _service_tags.load_path(PUBLIC_TAGS)
+    _opts, files, summary = make(stf=stf)
+    lines = files["ip-prefixes.txt"].splitlines()
+    expected, _missing = _service_tags.prefixes(stf, "AzureCloud", on_missing="warn")
+    assert lines == [e["prefix"] for e in expected]
+    assert lines
+    for line in lines:
+        ipaddress.ip_network(line)
+    assert "cannot follow names" in cannot(summary, "ip_prefixes")["every name"]
+
+
+def test_ip_prefixes_without_a_file_say_so():
+    _opts, files, summary = make()
+    assert "ip-prefixes.txt" not in files
+    assert "no Service Tags file given" in cannot(summary, "ip_prefixes")["every name"]
+    assert "ip-prefixes.txt (not written):" in files["NOTES.txt"]
+
+
+def test_ip_prefixes_for_us_government_ask_for_the_public_tag_too():
+    stf = _service_tags.load_path(os.path.join(ROOT, "tests", "data", "service_tags",
+                                               "ServiceTags_AzureGovernment_20260105.json"))
+    _opts, _files, summary = make(cloud="AzureUSGovernment", region="usgovvirginia", stf=stf)
+    assert "public Service Tags file" in cannot(summary, "ip_prefixes")["AzureArcInfrastructure (public)"]
+
+
+# ------------------------------------------------------------------------------------------------------ notes
+
+def test_notes_name_every_file_and_what_it_cannot_express():
+    _opts, files, summary = make(scenarios="esu")
+    notes = files["NOTES.txt"]
+    for fmt in al.FORMATS:
+        assert (al.FILE_NAMES[fmt] + ":") in notes or (al.FILE_NAMES[fmt] + " (not written):") in notes
+    for fmt, out in summary["outputs"].items():
+        for item in out["cannot_express"]:
+            assert item["reason"] in notes, (fmt, item)
