@@ -36,7 +36,9 @@ def generate(args, check_mode=False):
             "replaced on each run, so choose a new or dedicated directory" % (opts["dest"], ", ".join(foreign[:5])))
     stf = _load_service_tags(opts["service_tags_file"])
     report = _allowlist.load_report(opts["report_file"]) if opts["report_file"] else None
-    files, summary = _allowlist.render(opts, _allowlist.catalogue_rows(opts), stf=stf, report=report)
+    warnings = []
+    rows = _allowlist.catalogue_rows(opts, warnings)
+    files, summary = _allowlist.render(opts, rows, stf=stf, report=report, warnings=warnings)
     changed = not _allowlist.unchanged(opts["dest"], files)
     if changed and not check_mode:
         _allowlist.write_all(opts["dest"], files)

@@ -117,9 +117,10 @@ def _catalogue_call(option, func, *args):
         raise AllowlistError("%s: %s" % (_opt(option), exc))
 
 
-def build_supports_edition():
+def build_accepts(name):
+    """Whether the catalogue's build() takes this keyword (editions and warnings came with the editioned one)."""
     try:
-        return "edition" in inspect.signature(_catalogue.build).parameters
+        return name in inspect.signature(_catalogue.build).parameters
     except (TypeError, ValueError):
         return False
 
@@ -148,7 +149,7 @@ def check_options(raw):
     opts["private_link"] = as_bool(raw.get("private_link", False), "private_link")
     opts["include_optional"] = as_bool(raw.get("include_optional", False), "include_optional")
     edition = raw.get("edition")
-    if edition not in (None, "") and not build_supports_edition():
+    if edition not in (None, "") and not build_accepts("edition"):
         raise AllowlistError("%s: this collection's catalogue has a single edition; leave it unset" % _opt("edition"))
     opts["edition"] = str(edition) if edition not in (None, "") else None
     formats = as_list(raw.get("formats"), "formats") or ["all"]
@@ -185,11 +186,14 @@ def check_options(raw):
     return opts
 
 
-def catalogue_rows(opts):
+def catalogue_rows(opts, warnings=None):
+    """The catalogue's rows for the options; the catalogue's own warnings (an unlisted region) go to ``warnings``."""
     kwargs = dict(scenarios=opts["scenarios"], stage=opts["stage"], private_link=opts["private_link"],
                   wildcard_hosts=opts["wildcard_hosts"])
     if opts.get("edition"):
         kwargs["edition"] = opts["edition"]
+    if warnings is not None and build_accepts("warnings"):
+        kwargs["warnings"] = warnings
     try:
         return _catalogue.build(opts["cloud"], opts["region"], **kwargs)
     except _catalogue.CatalogueError as exc:
@@ -222,7 +226,13 @@ def _suffix(name):
 
 
 def _source(row, edition):
-    source = row.get("source") or "Microsoft Azure Arc network requirements"
+    """Where the row comes from: the catalogue's own provenance when it has one (editioned catalogues do)."""
+    source = row.get("source")
+    if source and not isinstance(source, str):
+        source = json.dumps(source, sort_keys=True)
+    if source:
+        return source
+    source = "Microsoft Azure Arc network requirements"
     if edition or row.get("edition"):
         source += " (edition %s)" % (row.get("edition") or edition)
     return source
@@ -501,7 +511,8 @@ def proxy_bypass_value(keep, bypass):
             if value not in services:
                 services.append(value)
     uncovered = sorted(set(e["name"] for e in chosen if not e["bypass"]))
-    return ",".join(s for s in _catalogue.BYPASS_SERVICES + ("AMA",) if s in services), uncovered
+    ordered = [s for s in _catalogue.BYPASS_SERVICES if s in services]
+    return ",".join(ordered + [s for s in services if s not in ordered]), uncovered
 
 
 def _rule_name(pattern, taken):
@@ -700,9 +711,10 @@ def header_lines(opts):
                ",".join(opts["scenarios"]) or "none", "yes" if opts["private_link"] else "no")]
 
 
-def render(opts, rows, stf=None, report=None):
+def render(opts, rows, stf=None, report=None, warnings=()):
     """Every requested file's text, plus a summary: ``({file_name: text}, summary)``."""
-    all_entries, warnings = entries(rows, opts, report)
+    all_entries, entry_warnings = entries(rows, opts, report)
+    warnings = list(warnings) + entry_warnings
     keep, left_out = selected(all_entries, opts["include_optional"])
     header = header_lines(opts)
     formats = opts["formats"]
