@@ -323,6 +323,11 @@ def _merge_report(report, rows, patterns, by_key, order, add, warnings):
     """Concrete names the preflight probed (service bus hosts it expanded, hosts given at run time) and how many
     hosts failed each."""
     row_of = dict((r["pattern"], r) for r in rows)
+    made_for = report.get("parameters") or {}
+    for key in ("cloud", "region"):
+        if made_for.get(key) and rows and str(made_for[key]).lower() != str(rows[0].get(key, "")).lower():
+            warnings.append("the preflight report (arc_allowlist_report) was made for %s %s, not %s: its names "
+                            "and failure counts may not apply" % (key, made_for[key], rows[0].get(key)))
     failed = {}
     for host_report in (report.get("hosts") or {}).values():
         for ep in (host_report or {}).get("endpoints") or []:
@@ -604,8 +609,9 @@ def to_paloalto_edl(keep):
             values.append("." + _suffix(e["name"]))
     kept, _dropped = _collapse(values)
     ports = sorted(set(e["port"] for e in keep))
-    _note(cannot, "ports", "an EDL holds names only: allow TCP %s in the security rule's service"
-          % " and ".join(str(p) for p in ports))
+    if ports:
+        _note(cannot, "ports", "an EDL holds names only: allow TCP %s in the security rule's service"
+              % " and ".join(str(p) for p in ports))
     lines = ["*" + v if v.startswith(".") else v for v in kept]
     return "\n".join(lines) + ("\n" if lines else ""), cannot
 

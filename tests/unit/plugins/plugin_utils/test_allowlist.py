@@ -213,6 +213,20 @@ def test_report_adds_probed_names_and_counts_failing_hosts():
     assert "evil" not in files["squid-arc-allowlist.conf"] and "evil" not in files["allowlist.csv"]
 
 
+def test_a_report_of_another_region_is_flagged():
+    _opts, files, summary = golden(report={"parameters": {"cloud": "AzureCloud", "region": "westeurope"},
+                                           "hosts": {}})
+    assert any("made for region westeurope, not eastus" in w for w in summary["warnings"])
+    assert "made for region westeurope" in files["NOTES.txt"]
+
+
+def test_nothing_to_allow_still_gives_valid_files():
+    _opts, files, summary = golden(rows=[row("dc.services.visualstudio.com", required=False)])
+    assert files["paloalto-edl-domains.txt"] == "" and files["names.txt"] == ""
+    assert "ports" not in cannot(summary, "paloalto_edl")
+    assert squid_acls(files["squid-arc-allowlist.conf"]) == ({"arcready_arc_connect": ["CONNECT"]}, [])
+
+
 # ------------------------------------------------------------------------------------------------------ csv/json
 
 @pytest.mark.parametrize("table", ["fixed", "catalogue"])
