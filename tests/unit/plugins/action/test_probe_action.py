@@ -25,6 +25,7 @@ from ansible_collections.arcready.network.plugins.action.probe import ENDPOINT_K
 from ansible_collections.arcready.network.plugins.module_utils._catalogue import (
     CLOUDS, SCENARIOS, CatalogueError, build, regions,
 )
+from ansible_collections.arcready.network.plugins.module_utils._probe import DEFAULT_EXPECTED_ISSUERS
 from ansible_collections.arcready.network.plugins.modules import probe as probe_module
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))))
@@ -134,12 +135,13 @@ def _action(args, shell_family="sh"):
 def test_run_sends_the_expanded_list_whatever_the_host(shell_family):
     action = _action({"region": "eastus", "timeout": 2}, shell_family)
     assert isinstance(action, probe_action.ActionModule)
-    with mock.patch.object(action, "_execute_module", return_value={"changed": False, "summary": {}}) as execute:
+    with mock.patch.object(action, "_execute_module", return_value={"changed": False, "endpoints": []}) as execute:
         result = action.run(task_vars={})
-    assert result["summary"] == {}
+    assert result["summary"]["total"] == 0
     kwargs = execute.call_args.kwargs
     assert kwargs["module_name"] == "arcready.network.probe"
-    assert kwargs["module_args"] == expand({"region": "eastus", "timeout": 2})
+    assert kwargs["module_args"] == dict(expand({"region": "eastus", "timeout": 2}),
+                                         expected_issuers=list(DEFAULT_EXPECTED_ISSUERS))
 
 
 def test_run_fails_on_a_bad_region_without_running_the_module():
