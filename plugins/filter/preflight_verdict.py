@@ -20,9 +20,10 @@ from ansible_collections.arcready.network.plugins.module_utils._proxy import red
 from ansible_collections.arcready.network.plugins.plugin_utils import _verdict
 from ansible_collections.arcready.network.plugins.plugin_utils._probe_args import expand
 from ansible_collections.arcready.network.plugins.plugin_utils._report import plain
+from ansible_collections.arcready.network.plugins.plugin_utils._secrets import proxy_secrets
 
 
-def no_result(result):
+def no_result(result, secrets=()):
     """Why a registered probe result holds no endpoint results (None when it does)."""
     result = result if isinstance(result, dict) else {}
     if isinstance(result.get("endpoints"), list):
@@ -30,22 +31,23 @@ def no_result(result):
     if result.get("timedout"):
         return "the probe task ran out of time after %s s and was stopped" % result["timedout"].get("period", "?")
     if result.get("unreachable"):
-        return "unreachable: %s" % redact(to_native(result.get("msg") or ""))
-    message = redact(to_native(result.get("msg") or "the probe returned no result"))
+        return "unreachable: %s" % redact(to_native(result.get("msg") or ""), secrets)
+    message = redact(to_native(result.get("msg") or "the probe returned no result"), secrets)
     rc = result.get("rc")
     return message if rc in (None, 0) else "%s (exit status %s)" % (message, rc)
 
 
-def preflight_verdict(result, fail_on="required", host=None, report=None):
+def preflight_verdict(result, fail_on="required", host=None, report=None, proxy=None):
     result = plain(result)
+    secrets = proxy_secrets(plain(proxy))
     try:
-        missing = no_result(result)
+        missing = no_result(result, secrets)
         if missing is not None:
             return {"failed": True, "status": "no_result", "fail_on": _verdict.check_fail_on(fail_on),
                     "failing": [], "warnings": [],
                     "msg": "no result from %s: %s" % (host or "this host", missing)}
         verdict = _verdict.evaluate(result["endpoints"], fail_on, proxy=result.get("proxy"), host=host,
-                                    report=report)
+                                    report=report, secrets=secrets)
     except (TypeError, ValueError, AttributeError) as exc:
         raise AnsibleFilterError("arcready.network.preflight_verdict: %s" % to_native(exc))
     del verdict["table"]

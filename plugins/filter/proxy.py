@@ -11,16 +11,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
-
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.arcready.network.plugins.module_utils._proxy import (
-    ProxyError, parse, redact, secret_forms,
-)
+from ansible_collections.arcready.network.plugins.module_utils._proxy import ProxyError, parse, redact
 from ansible_collections.arcready.network.plugins.plugin_utils._report import plain
-
-_SCHEME = re.compile(r"(?i)^[a-z][a-z0-9+.-]*://")
+from ansible_collections.arcready.network.plugins.plugin_utils._secrets import proxy_secrets
 
 
 def _text(value, name):
@@ -29,25 +24,6 @@ def _text(value, name):
     if not isinstance(value, (str, int, float)):
         raise AnsibleFilterError("arcready.network.proxy: %s must be a string, got %s" % (name, type(value).__name__))
     return str(value)
-
-
-def proxy_secrets(url, username=None, password=None):
-    """Every form of the password of ``url`` (or of ``password``), also when the URL itself is not usable."""
-    forms = secret_forms(password, username=username) if password else ()
-    if not url:
-        return forms
-    try:
-        return parse(url, username, password).secrets() + forms
-    except ProxyError:
-        pass
-    # A URL that cannot be used still has its password masked in the message that says why: read its userinfo.
-    text = _SCHEME.sub("", url.strip())
-    if "@" not in text:
-        return forms
-    try:
-        return parse("http://%s@proxy.invalid" % text.rsplit("@", 1)[0], username, password).secrets() + forms
-    except ProxyError:
-        return forms
 
 
 def proxy_redact(value, url=None, username=None, password=None):

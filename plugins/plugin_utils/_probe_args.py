@@ -18,7 +18,7 @@ from ansible.module_utils.common.validation import check_type_bool, check_type_l
 
 from ansible_collections.arcready.network.plugins.module_utils._catalogue import CatalogueError, build, check_region
 from ansible_collections.arcready.network.plugins.module_utils._probe import DEFAULT_EXPECTED_ISSUERS
-from ansible_collections.arcready.network.plugins.module_utils._proxy import ProxyError, parse
+from ansible_collections.arcready.network.plugins.plugin_utils import _secrets
 
 # What the module's endpoints option accepts of each catalogue row.
 ENDPOINT_KEYS = ("host", "port", "scheme", "path", "required", "purpose", "url", "pattern", "bypass",
@@ -63,25 +63,9 @@ def module_arguments(args):
 
 def proxy_secrets(args):
     """Every form of the proxy password the task was given (in the URL or apart), to mask in anything shown."""
-    password = args.get("proxy_password")
-    url = args.get("proxy_url")
-    given = (str(password),) if password else ()
-    if not isinstance(url, str) or url.strip().lower() in ("", "auto", "none"):
-        return given and parse("http://host", args.get("proxy_username"), password).secrets()
-    try:
-        return parse(url, args.get("proxy_username"), password).secrets() + given
-    except ProxyError:
-        return given
+    return _secrets.proxy_secrets(args.get("proxy_url"), args.get("proxy_username"), args.get("proxy_password"))
 
 
 def proxy_credentials(args):
     """Whether the task gives the proxy credentials (the module only shows them masked)."""
-    if args.get("proxy_username") or args.get("proxy_password"):
-        return True
-    url = args.get("proxy_url")
-    if not isinstance(url, str) or url.strip().lower() in ("", "auto", "none"):
-        return False
-    try:
-        return parse(url).has_credentials
-    except ProxyError:
-        return "@" in url
+    return _secrets.has_credentials(args.get("proxy_url"), args.get("proxy_username"), args.get("proxy_password"))
