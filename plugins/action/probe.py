@@ -27,7 +27,9 @@ from ansible_collections.arcready.network.plugins.plugin_utils._probe_args impor
 def conclude(result, args, host=None):
     """The module's result with the controller's meaning: summary, table, verdict (failed, msg) and warnings."""
     secrets = proxy_secrets(args)
-    result = redact(dict(result), secrets)
+    # The module's captured error repeats its msg (credentials an engine let through included) and its verdict
+    # sentence; Ansible rebuilds it from the masked msg below.
+    result = redact(dict((k, v) for k, v in result.items() if k != "exception"), secrets)
     endpoints = result.get("endpoints")
     if not isinstance(endpoints, list):
         return result  # the module failed before probing: its own msg says why

@@ -16,6 +16,7 @@ from unittest import mock
 import pytest
 import yaml
 
+from ansible._internal._errors import _captured
 from ansible.plugins.connection.psrp import Connection as PsrpConnection
 from ansible.plugins.connection.winrm import Connection as WinrmConnection
 from ansible.plugins.loader import action_loader, module_loader
@@ -272,9 +273,13 @@ def test_warnings_are_computed_with_codes_and_shown():
 def test_a_module_failure_without_results_is_kept_and_masked():
     action = _action({"region": "eastus", "proxy_url": "arc:Pa/ss#w@rd@proxy.example:3128"})
     returned = {"failed": True, "msg": "proxy_url: could not use arc:Pa/ss#w@rd@proxy.example:3128", "rc": 1}
+    # What Ansible 2.19 makes of a module failure: a captured error repeating the message.
+    _captured.AnsibleModuleCapturedError.normalize_result_exception(returned)
+    assert "Pa/ss" in returned["exception"].event.msg
     with mock.patch.object(action, "_execute_module", return_value=returned):
         result = action.run(task_vars={})
     assert result["failed"] is True and "summary" not in result and "verdict" not in result
+    assert "exception" not in result  # Ansible rebuilds it from the masked msg
     assert "Pa/ss" not in result["msg"] and "w@rd" not in result["msg"] and "proxy.example:3128" in result["msg"]
 
 
