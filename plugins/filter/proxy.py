@@ -43,9 +43,8 @@ def proxy_parse(url, username=None, password=None, option="proxy_url"):
         proxy = parse(url, _text(username, "username"), _text(password, "password"), str(option))
     except ProxyError as exc:
         return {"valid": False, "error": proxy_redact(str(exc), url, username, password), "scheme": None,
-                "host": None, "port": None, "has_credentials": None, "display": proxy_redact(url, url, username,
-                                                                                               password),
-                "url": None}
+                "host": None, "port": None, "has_credentials": None,
+                "display": proxy_redact(url, url, username, password), "url": None}
     return {"valid": True, "error": None, "scheme": proxy.scheme, "host": proxy.host, "port": proxy.port,
             "has_credentials": proxy.has_credentials, "display": proxy.display, "url": proxy.url()}
 

@@ -195,6 +195,7 @@ def cause_order():
     order.extend("deadline.exceeded.%s" % stage for stage in _contract.STAGES)
     return order + ["deadline.exceeded", OTHER_CAUSE["key"]]
 
+
 # Result classes of a matrix cell (CSS classes ``r-<class>``); the colours are in CSS below.
 RESULT_CLASSES = ("ok", "fail", "warn", "skip", "none")
 COLOURS = {

@@ -114,10 +114,10 @@ def test_preflight_reports_hold_no_credential(form):
 def test_proxy_filters_hold_no_credential(form):
     url, user, password = pf.FORMS[form]
     parts = proxy_parse(url, user, password, option="arc_proxy_url")
-    assert parts["valid"] is not parts["error"] is None or parts["valid"] is False
+    assert (parts["error"] is None) is parts["valid"]
     assert parts["valid"] or parts["error"].startswith("arc_proxy_url: ")
-    shown = [json.dumps(parts), proxy_redact(url, url, user, password), proxy_redact(pf.secret_text(form), url, user,
-                                                                                      password)]
+    shown = [json.dumps(parts), proxy_redact(url, url, user, password),
+             proxy_redact(pf.secret_text(form), url, user, password)]
     if not user:
         shown.append(proxy_redact(url))  # the URL alone, as the roles pass it
     assert [text for text in shown if pf.leaks(text)] == []
