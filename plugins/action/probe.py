@@ -2,44 +2,44 @@
 # Copyright (c) arcready.network contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Action plugin of arcready.network.probe: expands the endpoint catalogue on the controller.
+"""Action plugin of arcready.network.probe: the controller side of the probe.
 
-Doing the expansion here means the Python module (Linux hosts) and the PowerShell module (Windows hosts) receive
-the same concrete endpoint list, and neither has to carry its own copy of the catalogue.
+Before the module runs it expands the endpoint catalogue and fills in the defaults (``plugin_utils/_probe_args``),
+so the Python module (Linux hosts) and the PowerShell module (Windows hosts) receive the same concrete arguments.
+After it returns it computes what the results mean (``plugin_utils/_verdict``): ``summary``, ``table``, the
+warnings and the ``fail_on`` verdict, overwriting whatever an engine computed, and masks the proxy's credentials.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.module_utils.common.validation import check_type_bool, check_type_list
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.arcready.network.plugins.module_utils._catalogue import CatalogueError, build
+from ansible_collections.arcready.network.plugins.module_utils._catalogue import CatalogueError
+from ansible_collections.arcready.network.plugins.module_utils._proxy import redact
+from ansible_collections.arcready.network.plugins.plugin_utils import _verdict
+from ansible_collections.arcready.network.plugins.plugin_utils._probe_args import (  # noqa: F401 (re-exported)
+    ENDPOINT_KEYS, expand, module_arguments, proxy_credentials, proxy_secrets,
+)
 
-# What the module's endpoints option accepts of each catalogue row.
-ENDPOINT_KEYS = ("host", "port", "scheme", "path", "required", "purpose", "url", "pattern", "bypass",
-                 "private_capable", "probeable", "reason")
 
-
-def expand(args):
-    """The module arguments with the catalogue turned into an explicit endpoints list."""
-    if args.get("endpoints"):
-        return dict(args)
-    region = args.get("region")
-    if not region:
-        raise CatalogueError("one of the following is required: region, endpoints")
-    rows = build(
-        args.get("cloud") or "AzureCloud",
-        region,
-        scenarios=check_type_list(args.get("scenarios") or []),
-        stage=args.get("stage") or "install",
-        private_link=check_type_bool(args.get("private_link") or False),
-        wildcard_hosts=args.get("wildcard_hosts") or {},
-    )
-    out = dict(args)
-    out["endpoints"] = [dict((key, row[key]) for key in ENDPOINT_KEYS) for row in rows]
-    return out
+def conclude(result, args, host=None):
+    """The module's result with the controller's meaning: summary, table, verdict (failed, msg) and warnings."""
+    secrets = proxy_secrets(args)
+    # The module's captured error repeats its msg (credentials an engine let through included) and its verdict
+    # sentence; Ansible rebuilds it from the masked msg below.
+    result = redact(dict((k, v) for k, v in result.items() if k != "exception"), secrets)
+    endpoints = result.get("endpoints")
+    if not isinstance(endpoints, list):
+        return result  # the module failed before probing: its own msg says why
+    verdict = _verdict.evaluate(endpoints, args.get("fail_on"), proxy=result.get("proxy"),
+                                proxy_credentials=proxy_credentials(args), host=host, secrets=secrets)
+    result.update(summary=verdict["summary"], table=verdict["table"], failed=verdict["failed"], msg=verdict["msg"])
+    result["verdict"] = dict((key, verdict[key]) for key in ("fail_on", "status", "failing", "warnings"))
+    shown = list(result.get("warnings") or [])
+    result["warnings"] = shown + [w["message"] for w in verdict["warnings"] if w["message"] not in shown]
+    return result
 
 
 class ActionModule(ActionBase):
@@ -49,10 +49,12 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
+        args = dict(self._task.args)
         try:
-            module_args = expand(self._task.args)
-        except (CatalogueError, TypeError) as exc:
-            result.update(failed=True, changed=False, msg=str(exc))
+            _verdict.check_fail_on(args.get("fail_on"))
+            module_args = module_arguments(args)
+        except (CatalogueError, TypeError, ValueError) as exc:
+            result.update(failed=True, changed=False, msg=redact(str(exc), proxy_secrets(args)))
             return result
         # probe.py and probe.ps1 share a name; connections without a PowerShell shell prefer no suffix, and the
         # loader would then hand them the .ps1. Pin the Python implementation for every non-PowerShell host.
@@ -61,8 +63,9 @@ class ActionModule(ActionBase):
         if getattr(connection._shell, "SHELL_FAMILY", None) != "powershell":
             connection.module_implementation_preferences = (".py", "")
         try:
-            result.update(self._execute_module(module_name="arcready.network.probe", module_args=module_args,
-                                               task_vars=task_vars))
+            returned = self._execute_module(module_name="arcready.network.probe", module_args=module_args,
+                                            task_vars=task_vars)
         finally:
             connection.module_implementation_preferences = saved
+        result.update(conclude(returned, args, (task_vars or {}).get("inventory_hostname")))
         return result

@@ -38,6 +38,8 @@ options:
 
 from ansible.plugins.callback import CallbackBase
 
+from ansible_collections.arcready.network.plugins.plugin_utils import _verdict
+
 
 class CallbackModule(CallbackBase):
     CALLBACK_VERSION = 2.0
@@ -97,16 +99,21 @@ class CallbackModule(CallbackBase):
         self._done.add(host)
         detail = ""
         data = result._result or {}
-        if outcome == "ok":
-            summary = data.get("summary") or {}
-            probed = (summary.get("total") or 0) - (summary.get("not_probeable") or 0)
-            failed = summary.get("failed") or 0
-            outcome = "failures" if failed else "ready"
+        endpoints = data.get("endpoints")
+        if outcome != "unreachable" and isinstance(endpoints, list):
+            # The same counts as the action plugin and the reports, also when fail_on failed the task.
+            summary = _verdict.summarize([ep for ep in endpoints if isinstance(ep, dict)])
+            probed = summary["total"] - summary["not_probeable"]
+            outcome = "failures" if summary["failed"] else "ready"
             detail = "%d/%d endpoints ok" % (summary.get("ok") or 0, probed)
             if summary.get("required_failed"):
                 detail += ", %d required failed" % summary["required_failed"]
         elif outcome == "unreachable":
             detail = "unreachable"
+        elif outcome == "ok":
+            outcome, detail = "error", "no endpoint results"
+        elif data.get("timedout"):
+            detail = "probe stopped: no result within %s s" % data["timedout"].get("period", "?")
         else:
             detail = "probe failed"
         self._counts[outcome] += 1

@@ -5,7 +5,8 @@
 """The preflight's fleet report: verdicts, failure causes with their fixes, the summary, HTML and JUnit XML.
 
 Private to the collection (leading underscore): the filters in ``plugins/filter/preflight_report.py`` and the
-tests use it; its API may change at any time. Controller side only, standard library only.
+tests use it; its API may change at any time. Controller side only. Causes key on the endpoints'
+``(failed_stage, failed_reason)`` codes (``module_utils/_contract.py``), verdicts come from ``_verdict``.
 
 Input is the fleet report the ``arc_preflight`` role writes as ``preflight.json``::
 
@@ -30,89 +31,170 @@ import html
 import re
 import xml.etree.ElementTree as ET
 
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.arcready.network.plugins.module_utils import _contract
+from ansible_collections.arcready.network.plugins.module_utils._proxy import redact
+from ansible_collections.arcready.network.plugins.plugin_utils import _verdict
+
 # ----------------------------------------------------------------------------------------------------------- causes
 
-# A failed endpoint is put in the first cause whose stage matches and whose pattern (if any) is found in its error.
-# key, stage, pattern (lower-case regex over the error), title, fix.
-CAUSES = (
-    ("dns_missing", "dns", r"does not exist|name or service not known|nodename nor servname",
-     "DNS: the name does not resolve",
-     "Make this host's DNS resolvers answer for the Azure public names (forward to a resolver that reaches the "
-     "internet, or to Azure DNS 168.63.129.16 from an Azure VNet). With private link, link the privatelink DNS "
-     "zones (or conditional forwarders) to the resolvers this host uses."),
-    ("dns_timeout", "dns", r"timed out|did not answer",
-     "DNS: the resolvers did not answer",
-     "Check the nameservers in /etc/resolv.conf (Windows: the adapter's DNS servers) and allow UDP and TCP port 53 "
-     "from this host to them."),
-    ("dns", "dns", None,
-     "DNS: lookup failed",
-     "Fix name resolution on this host: the resolvers must answer for every Azure Arc name."),
-    ("private_link", "private_link", None,
-     "Private link: the name resolves to a public address",
-     "Link the privatelink DNS zones (privatelink.his.arc.azure.com, privatelink.guestconfiguration.azure.com, "
-     "privatelink.dp.kubernetesconfiguration.azure.com) or a conditional forwarder to this host's DNS servers, so "
-     "these names resolve to the private endpoint's addresses."),
-    ("tcp_timeout", "tcp", r"timed out",
-     "TCP: connection timed out (a firewall drops it)",
-     "Allow outbound TCP 443 (and TCP 80 to www.microsoft.com for ESU certificates) from this host to these names, "
-     "or to the service tags AzureActiveDirectory, AzureTrafficManager, AzureResourceManager, AzureArcInfrastructure "
-     "and Storage, in the host firewall, the NSG and the perimeter firewall; or send the agent through a proxy "
-     "(arc_proxy_url)."),
-    ("tcp_refused", "tcp", r"refused",
-     "TCP: connection refused",
-     "A firewall actively rejects the connection, or a DNS or hosts-file entry sends the name to the wrong "
-     "address: allow outbound TCP 443 to these names and check what they resolve to on this host."),
-    ("tcp_unreachable", "tcp", r"no route|unreachable",
-     "TCP: no route to the address",
-     "This host has no route to the internet (or to the private endpoint): check the default gateway, the route "
-     "table and any user-defined routes."),
-    ("tcp", "tcp", None,
-     "TCP: connection failed",
-     "Allow outbound TCP 443 from this host to these names."),
-    ("proxy_auth", "proxy", r"\b407\b",
-     "Proxy: authentication required (407)",
-     "The Azure Connected Machine agent cannot authenticate to a proxy: allow these names on the proxy without "
-     "authentication (for example by source address), or use a proxy that needs no credentials."),
-    ("proxy_denied", "proxy", r"refused connect|\b403\b|allow this host",
-     "Proxy: CONNECT refused by the proxy",
-     "Add these names (port 443, and 80 for ESU) to the proxy's allow list; URL category or SSL rules can block "
-     "CONNECT too."),
-    ("proxy_scheme", "proxy", r"does not support: use an http",
-     "Proxy: unsupported proxy URL",
-     "Use an http:// proxy URL: the agent talks to its proxy in plain HTTP and tunnels TLS with CONNECT."),
-    ("proxy_unreachable", "proxy", None,
-     "Proxy: the proxy cannot be reached or does not answer",
-     "Check arc_proxy_url (host and port) and that this host can reach the proxy."),
-    ("tls_inspection", "tls_inspection", None,
-     "TLS inspection: a middlebox re-signs the certificates",
-     "Exempt the Azure Arc endpoints from TLS inspection (SSL bypass / do-not-decrypt rule) on the proxy or "
-     "firewall: the agent only accepts Microsoft's certificates, and trusting the inspection CA does not help."),
-    ("tls_version", "tls", r"does not allow tls|only offers|protocol version|no common protocol",
-     "TLS: version or ciphers too old",
-     "Enable TLS 1.2 or later: on Linux raise MinProtocol and the cipher list in openssl.cnf or the crypto policy "
-     "(update-crypto-policies --set DEFAULT); on Windows enable TLS 1.2 for SCHANNEL and strong crypto for .NET."),
-    ("tls_trust", "tls", r"not trusted|expired|for other names",
-     "TLS: certificate not trusted or not for this name",
-     "Update the host's CA certificates (ca-certificates package, Windows root certificate updates) and make sure "
-     "DNS and the proxy send these names to Azure, not to another server."),
-    ("tls_blocked", "tls", None,
-     "TLS: handshake blocked",
-     "A firewall or proxy filters TLS to these names (SNI filtering): allow them by name."),
-    ("http", "http", None,
-     "HTTP: no valid answer from the service",
-     "Something between this host and Azure (a proxy, load balancer or captive portal) answers instead of the "
-     "service: make sure these names reach Azure unchanged."),
-    ("input", "input", None,
-     "Input: the endpoint cannot be probed as given",
-     "Fix the endpoint definition (arc_probe_endpoints or arc_probe_wildcard_hosts)."),
-)
-_CAUSE_BY_KEY = dict((c[0], c) for c in CAUSES)
-OTHER_CAUSE = ("other", None, None, "Other failure", "Read the error and the host's JSON report.")
+# Who acts on a cause (issue owners per group): code -> label.
+OWNERS = {
+    "host": "host team",
+    "dns": "DNS team",
+    "network": "network / firewall team",
+    "proxy": "proxy / security team",
+}
+
+_FIX_DNS = ("Make this host's DNS resolvers answer for the Azure public names (forward to a resolver that reaches "
+            "the internet, or to Azure DNS 168.63.129.16 from an Azure VNet). With private link, link the "
+            "privatelink DNS zones (or conditional forwarders) to the resolvers this host uses.")
+_FIX_DNS_TIMEOUT = ("Check the nameservers in /etc/resolv.conf (Windows: the adapter's DNS servers) and allow UDP "
+                    "and TCP port 53 from this host to them.")
+_FIX_PRIVATE = ("Link the privatelink DNS zones (privatelink.his.arc.azure.com, "
+                "privatelink.guestconfiguration.azure.com, privatelink.dp.kubernetesconfiguration.azure.com) or a "
+                "conditional forwarder to this host's DNS servers, so these names resolve to the private endpoint's "
+                "addresses.")
+_FIX_ALLOW = ("Allow outbound TCP 443 (and TCP 80 to www.microsoft.com for ESU certificates) from this host to these "
+              "names, or to the service tags AzureActiveDirectory, AzureTrafficManager, AzureResourceManager, "
+              "AzureArcInfrastructure and Storage, in the host firewall, the NSG and the perimeter firewall; or send "
+              "the agent through a proxy (arc_proxy_url).")
+_FIX_REFUSED = ("A firewall actively rejects the connection, or a DNS or hosts-file entry sends the name to the wrong "
+                "address: allow outbound TCP 443 to these names and check what they resolve to on this host.")
+_FIX_ROUTE = ("This host has no route to the internet (or to the private endpoint): check the default gateway, the "
+              "route table and any user-defined routes.")
+_FIX_PROXY_URL = ("Use an http:// proxy URL: the agent talks to its proxy in plain HTTP and tunnels TLS with "
+                  "CONNECT.")
+_FIX_PROXY_REACH = "Check arc_proxy_url (host and port), that the proxy runs, and that this host can reach it."
+_FIX_PROXY_AUTH = ("The Azure Connected Machine agent cannot authenticate to a proxy: allow these names on the proxy "
+                   "without authentication (for example by source address), or use a proxy that needs no "
+                   "credentials.")
+_FIX_PROXY_ALLOW = ("Add these names (port 443, and 80 for ESU) to the proxy's allow list; URL category or SSL rules "
+                    "can block CONNECT too.")
+_FIX_TRUST = ("Update the host's CA certificates (ca-certificates package, Windows root certificate updates) and make "
+              "sure DNS and the proxy send these names to Azure, not to another server.")
+_FIX_TLS_VERSION = ("Enable TLS 1.2 or later: on Linux raise MinProtocol and the cipher list in openssl.cnf or the "
+                    "crypto policy (update-crypto-policies --set DEFAULT); on Windows enable TLS 1.2 for SCHANNEL and "
+                    "strong crypto for .NET.")
+_FIX_SNI = "A firewall or proxy filters TLS to these names (SNI filtering): allow them by name."
+_FIX_INSPECTION = ("Exempt the Azure Arc endpoints from TLS inspection (SSL bypass / do-not-decrypt rule) on the proxy "
+                   "or firewall: the agent only accepts Microsoft's certificates, and trusting the inspection CA does "
+                   "not help.")
+_FIX_HTTP = ("Something between this host and Azure (a proxy, load balancer or captive portal) answers instead of "
+             "the service: make sure these names reach Azure unchanged.")
+
+# reason code -> (title, fix, owner). Every code of _contract.REASONS has a row (a unit test iterates REASONS); the
+# stages a code may come from are the contract's. ``deadline.exceeded`` is split by stage in DEADLINE_CAUSES.
+CAUSES = {
+    "input.invalid": ("Input: the endpoint cannot be probed as given",
+                      "Fix the endpoint definition (arc_probe_endpoints or arc_probe_wildcard_hosts).", "host"),
+    "dns.nxdomain": ("DNS: the name does not exist", _FIX_DNS, "dns"),
+    "dns.timeout": ("DNS: the resolvers did not answer", _FIX_DNS_TIMEOUT, "dns"),
+    "dns.no_address": ("DNS: the name has no usable address",
+                       "Make the resolvers return an IPv4 (or IPv6, where this host has it) address for these names.",
+                       "dns"),
+    "dns.failed": ("DNS: lookup failed",
+                   "Fix name resolution on this host: the resolvers must answer for every Azure Arc name.", "dns"),
+    "private_link.public_address": ("Private link: the name resolves to a public address", _FIX_PRIVATE, "dns"),
+    "tcp.timeout": ("TCP: connection timed out (a firewall drops it)", _FIX_ALLOW, "network"),
+    "tcp.refused": ("TCP: connection refused", _FIX_REFUSED, "network"),
+    "tcp.unreachable": ("TCP: no route to the address", _FIX_ROUTE, "network"),
+    "tcp.failed": ("TCP: connection failed", "Allow outbound TCP 443 from this host to these names.", "network"),
+    "proxy.unsupported_scheme": ("Proxy: unsupported proxy URL", _FIX_PROXY_URL, "host"),
+    "proxy.unreachable": ("Proxy: the proxy cannot be reached", _FIX_PROXY_REACH, "proxy"),
+    "proxy.timeout": ("Proxy: the proxy did not answer CONNECT in time",
+                      "Check the proxy's health and its upstream connectivity to these names.", "proxy"),
+    "proxy.closed": ("Proxy: the proxy closed the connection during CONNECT",
+                     "Look at the proxy's log for these names: it drops the tunnel request.", "proxy"),
+    "proxy.not_http": ("Proxy: the proxy does not speak HTTP",
+                       "arc_proxy_url points at something that is not an HTTP proxy (a TLS port, or another "
+                       "service): use the proxy's plain HTTP port.", "host"),
+    "proxy.auth_required": ("Proxy: authentication required (407)", _FIX_PROXY_AUTH, "proxy"),
+    "proxy.refused": ("Proxy: CONNECT refused by the proxy", _FIX_PROXY_ALLOW, "proxy"),
+    "tls.expired": ("TLS: the certificate has expired",
+                    "Check this host's clock, then what answers for these names: Azure's certificates are current.",
+                    "host"),
+    "tls.name_mismatch": ("TLS: the certificate is for other names", _FIX_TRUST, "network"),
+    "tls.untrusted": ("TLS: certificate not trusted", _FIX_TRUST, "host"),
+    "tls.protocol_too_old": ("TLS: the server offers only old TLS versions",
+                             "Something between this host and Azure answers with TLS older than 1.2 (Azure offers "
+                             "1.2 and 1.3): send these names to Azure unchanged.", "network"),
+    "tls.local_policy": ("TLS: this host's configuration forbids TLS 1.2", _FIX_TLS_VERSION, "host"),
+    "tls.no_common_cipher": ("TLS: no protocol version or cipher in common", _FIX_TLS_VERSION, "host"),
+    "tls.not_tls": ("TLS: plain HTTP answered on a TLS port", _FIX_HTTP, "network"),
+    "tls.timeout": ("TLS: the handshake did not complete", _FIX_SNI, "network"),
+    "tls.reset": ("TLS: handshake reset or closed", _FIX_SNI, "network"),
+    "tls.failed": ("TLS: handshake failed", _FIX_SNI, "network"),
+    "tls_inspection.reissued": ("TLS inspection: a middlebox re-signs the certificates", _FIX_INSPECTION, "proxy"),
+    "tls_inspection.untrusted": ("TLS inspection: re-signed by a CA this host does not trust", _FIX_INSPECTION,
+                                 "proxy"),
+    "http.timeout": ("HTTP: no answer from the service in time", _FIX_HTTP, "network"),
+    "http.closed": ("HTTP: the connection closed before an answer", _FIX_HTTP, "network"),
+    "http.not_http": ("HTTP: the answer was not HTTP", _FIX_HTTP, "network"),
+    "deadline.exceeded": ("Deadline: the endpoint's time budget ran out",
+                          "Something answers too slowly or trickles its answer: see the stage named.", "network"),
+}
+
+# ``deadline.exceeded`` by the stage it ran out in: stage -> (title, fix, owner).
+DEADLINE_CAUSES = {
+    "input": ("Deadline: ran out before the probe started", "Give the probe more time (arc_probe_timeout) or fewer "
+              "endpoints per host (arc_probe_workers).", "host"),
+    "dns": ("Deadline: DNS answered too slowly", _FIX_DNS_TIMEOUT, "dns"),
+    "private_link": ("Deadline: DNS answered too slowly", _FIX_DNS_TIMEOUT, "dns"),
+    "tcp": ("Deadline: the TCP connect took too long", _FIX_ALLOW, "network"),
+    "proxy": ("Deadline: the proxy answered CONNECT too slowly",
+              "The proxy trickles or delays its answer: check its health and upstream connectivity.", "proxy"),
+    "tls": ("Deadline: the TLS handshake took too long", _FIX_SNI, "network"),
+    "tls_inspection": ("Deadline: the TLS handshake took too long", _FIX_INSPECTION, "proxy"),
+    "http": ("Deadline: the service's HTTP answer took too long", _FIX_HTTP, "network"),
+}
+
+OTHER_CAUSE = {"key": "other", "stage": None, "reason": None, "title": "Other failure",
+               "fix": "Read the error and the host's JSON report.", "owner": "host",
+               "owner_label": OWNERS["host"]}
 
 STAGE_CODES = {
     "dns": "DNS", "private_link": "PL", "tcp": "TCP", "proxy": "PRX", "tls": "TLS", "tls_inspection": "INSP",
     "http": "HTTP", "input": "IN",
 }
+
+
+def _cause(key, stage, reason, row):
+    title, fix, owner = row
+    return {"key": key, "stage": stage, "reason": reason, "title": title, "fix": fix, "owner": owner,
+            "owner_label": OWNERS[owner]}
+
+
+def cause_of(endpoint):
+    """The cause of a failed endpoint, from its ``(failed_stage, failed_reason)``; never from its error text."""
+    stage, reason = _verdict.cause_key(endpoint)
+    if reason == "deadline.exceeded" and stage in DEADLINE_CAUSES:
+        return _cause("deadline.exceeded.%s" % stage, stage, reason, DEADLINE_CAUSES[stage])
+    if reason in CAUSES:
+        return _cause(reason, stage, reason, CAUSES[reason])
+    return dict(OTHER_CAUSE, stage=stage)
+
+
+def cause_info(key):
+    """The cause for a key of cause_of() (as the summary's ``causes`` are keyed)."""
+    if key.startswith("deadline.exceeded.") and key.rsplit(".", 1)[1] in DEADLINE_CAUSES:
+        stage = key.rsplit(".", 1)[1]
+        return _cause(key, stage, "deadline.exceeded", DEADLINE_CAUSES[stage])
+    if key in CAUSES:
+        return _cause(key, _contract.REASONS[key][0][0], key, CAUSES[key])
+    return dict(OTHER_CAUSE)
+
+
+def cause_order():
+    """Keys in report order: the contract's order of codes, each deadline after its stage's codes, other last."""
+    order = []
+    for code in _contract.REASONS:
+        if code != "deadline.exceeded":
+            order.append(code)
+    order.extend("deadline.exceeded.%s" % stage for stage in _contract.STAGES)
+    return order + ["deadline.exceeded", OTHER_CAUSE["key"]]
+
 
 # Result classes of a matrix cell (CSS classes ``r-<class>``); the colours are in CSS below.
 RESULT_CLASSES = ("ok", "fail", "warn", "skip", "none")
@@ -124,34 +206,60 @@ COLOURS = {
     "none": "#ffffff",   # white: not checked on this host
 }
 
-_PROXY_USERINFO = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)[^/\s]*@")
-
-
-def redact_url(value):
-    """A URL with any user:password@ part replaced by ***@."""
-    if value is None:
-        return None
-    return _PROXY_USERINFO.sub(r"\1***@", str(value))
-
-
-def cause_of(endpoint):
-    """The CAUSES row for a failed endpoint."""
-    stage = endpoint.get("failed_stage")
-    error = (endpoint.get("error") or "").lower()
-    for cause in CAUSES:
-        if cause[1] != stage:
-            continue
-        if cause[2] is None or re.search(cause[2], error):
-            return cause
-    return OTHER_CAUSE
-
-
-def cause_info(key):
-    cause = _CAUSE_BY_KEY.get(key, OTHER_CAUSE)
-    return {"key": cause[0], "stage": cause[1], "title": cause[3], "fix": cause[4]}
-
-
 # ------------------------------------------------------------------------------------------------------ fleet model
+
+# Text that may hold a credential ``_proxy.redact`` masks without knowing it (user:pass@, an auth header). Only such
+# strings go through it, and of the endpoint results only the fields with text from a person or a server: a large
+# fleet's report stays fast.
+_AUTH_WORDS = ("Basic ", "Bearer ", "Negotiate ", "NTLM ", "basic ", "bearer ", "negotiate ", "ntlm ")
+_TEXT_FIELDS = ("host", "url", "purpose", "reason", "pattern", "error", "hint", "proxy", "cert_issuer",
+                "cert_subject")
+
+
+def _mask_text(value):
+    if isinstance(value, str) and ("@" in value or any(word in value for word in _AUTH_WORDS)):
+        return redact(value)
+    return value
+
+
+def _masked(value):
+    if isinstance(value, dict):
+        return dict((key, _masked(item)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [_masked(item) for item in value]
+    return _mask_text(value)
+
+
+def _masked_report(data):
+    """The fleet report with every credential in front of a host masked, whatever wrote it."""
+    out = _masked(dict((key, value) for key, value in data.items() if key != "hosts"))
+    hosts = data.get("hosts")
+    if not isinstance(hosts, dict):
+        out["hosts"] = hosts
+        return out
+    out["hosts"] = {}
+    for name, report in hosts.items():
+        if not isinstance(report, dict):
+            out["hosts"][name] = report
+            continue
+        masked = _masked(dict((key, value) for key, value in report.items() if key != "endpoints"))
+        masked["endpoints"] = [
+            dict(ep, **dict((key, _mask_text(ep[key])) for key in _TEXT_FIELDS if key in ep))
+            if isinstance(ep, dict) else ep for ep in (report.get("endpoints") or [])]
+        out["hosts"][_mask_text(name)] = masked
+    return out
+
+
+def plain(value):
+    """Ansible's lazy and tagged containers as plain dicts and lists (the renderers only read them)."""
+    if isinstance(value, dict):
+        return dict((to_native(k), plain(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, (str, bytes)):
+        return to_native(value)
+    return value
+
 
 def _endpoint_key(ep):
     url = ep.get("url")
@@ -181,20 +289,6 @@ def _as_list(value):
     return [value]
 
 
-def _failed(ep):
-    return bool(ep.get("probeable", True)) and not ep.get("ok")
-
-
-def _blocking(ep, fail_on):
-    """Whether this failed endpoint makes its host not ready. ``never`` only stops the play failing: the report
-    still calls a host with failed required endpoints not ready."""
-    if not _failed(ep):
-        return False
-    if fail_on == "any":
-        return True
-    return bool(ep.get("required", True))
-
-
 def result_class(ep, fail_on):
     if ep is None:
         return "none"
@@ -202,7 +296,7 @@ def result_class(ep, fail_on):
         return "skip"
     if ep.get("ok"):
         return "ok"
-    return "fail" if _blocking(ep, fail_on) else "warn"
+    return "fail" if _verdict.blocking(ep, fail_on) else "warn"
 
 
 PER_HOST_INPUTS = ("scenarios", "stage", "private_link", "fail_on", "proxy_url")
@@ -226,10 +320,10 @@ class Fleet:
         if not isinstance(data, dict):
             raise TypeError("the preflight report must be a dictionary (the fleet report), not %s"
                             % type(data).__name__)
+        # Whatever wrote the report, a credential in front of a host never reaches a page or a property.
+        data = _masked_report(data)
         self.generated = str(data.get("generated") or "")
         params = dict(data.get("parameters") or {})
-        if "proxy_url" in params:
-            params["proxy_url"] = redact_url(params["proxy_url"])
         self.parameters = params
         self.fail_on = str(params.get("fail_on") or "required")
         hosts = data.get("hosts") or {}
@@ -252,8 +346,6 @@ class Fleet:
                 inputs = report.get("inputs") or {}
                 if key in inputs:
                     value = inputs[key]
-                    if key == "proxy_url":
-                        value = redact_url(value)
                     if value not in values:
                         values.append(value)
             if len(values) > 1:
@@ -286,12 +378,7 @@ class Fleet:
         return [(column, by_key.get(column["key"])) for column in self.columns]
 
     def status(self, report):
-        endpoints = report["endpoints"]
-        if any(_blocking(ep, self.fail_on_of(report)) for ep in endpoints):
-            return "not_ready"
-        if any(_failed(ep) for ep in endpoints):
-            return "warning"
-        return "ready"
+        return _verdict.status(report["endpoints"], self.fail_on_of(report))
 
     def failures(self):
         """[(cause dict, [(host, endpoint), ...])] in CAUSES order, blocking failures before the others."""
@@ -299,12 +386,12 @@ class Fleet:
         blocking_keys = set()
         for name, report in self.hosts:
             for ep in report["endpoints"]:
-                if _failed(ep):
-                    key = cause_of(ep)[0]
+                if _verdict.failed(ep):
+                    key = cause_of(ep)["key"]
                     groups.setdefault(key, []).append((name, ep))
-                    if _blocking(ep, self.fail_on_of(report)):
+                    if _verdict.blocking(ep, self.fail_on_of(report)):
                         blocking_keys.add(key)
-        order = [c[0] for c in CAUSES] + [OTHER_CAUSE[0]]
+        order = cause_order()
         out = []
         for key in order:
             if key in groups:
@@ -315,27 +402,18 @@ class Fleet:
         return out
 
     def summary(self):
-        counts = {"ok": 0, "failed": 0, "required_failed": 0, "not_probeable": 0, "tls_inspection": 0, "total": 0}
+        counts = _verdict.summarize([])
         status = {"ready": [], "warning": [], "not_ready": []}
         for name, report in self.hosts:
             status[self.status(report)].append(name)
-            for ep in report["endpoints"]:
-                counts["total"] += 1
-                if not ep.get("probeable", True):
-                    counts["not_probeable"] += 1
-                elif ep.get("ok"):
-                    counts["ok"] += 1
-                else:
-                    counts["failed"] += 1
-                    if ep.get("required", True):
-                        counts["required_failed"] += 1
-                if ep.get("tls_inspection"):
-                    counts["tls_inspection"] += 1
+            for key, value in _verdict.summarize(report["endpoints"]).items():
+                counts[key] += value
         causes = {}
         for cause, items in self.failures():
             causes[cause["key"]] = {
                 "title": cause["title"], "endpoints": len(items), "hosts": len(set(h for h, _ep in items)),
-                "blocking": cause["blocking"],
+                "blocking": cause["blocking"], "stage": cause["stage"], "reason": cause["reason"],
+                "owner": cause["owner"],
             }
         no_result = [h for h, _msg in self.unreported]
         total = len(self.hosts) + len(no_result)
@@ -590,10 +668,9 @@ def render_html(data, title="Azure Arc network preflight"):
         ok = sum(1 for ep in probed if ep.get("ok"))
         search = [name, _STATUS_TEXT[status]] + [
             "%s %s %s" % (c["label"], ep.get("failed_stage") or "", ep.get("error") or "")
-            for c, ep in cells if ep is not None and _failed(ep)]
+            for c, ep in cells if ep is not None and _verdict.failed(ep)]
         inputs = report.get("inputs") or {}
-        tip = "; ".join("%s: %s" % (k.replace("_", " "), _text(redact_url(inputs[k]) if k == "proxy_url"
-                                                               else inputs[k]))
+        tip = "; ".join("%s: %s" % (k.replace("_", " "), _text(inputs[k]))
                         for k in PER_HOST_INPUTS if k in inputs)
         w("<tr data-host=\"%s\" data-status=\"%s\" data-search=\"%s\"><th class=\"host\" title=\"%s\">%s"
           "<span class=\"badge b-%s\">%s</span></th><td class=\"count\" title=\"reachable / probed\">%d/%d</td>"
@@ -621,7 +698,8 @@ def render_html(data, title="Azure Arc network preflight"):
         w("<summary>%s \u2013 %d endpoint%s on %d host%s%s</summary>"
           % (_e(cause["title"]), len(items), "" if len(items) == 1 else "s", len(hosts), "" if len(hosts) == 1 else "s",
              "" if cause["blocking"] else " (optional endpoints only)"))
-        w("<div class=\"fix\"><b>Fix:</b> %s</div>" % _e(cause["fix"]))
+        w("<div class=\"fix\" data-owner=\"%s\"><b>Fix</b> (%s): %s</div>"
+          % (_e(cause["owner"]), _e(cause["owner_label"]), _e(cause["fix"])))
         w("<table class=\"items\"><thead><tr><th>host</th><th>endpoints</th><th>error</th></tr></thead><tbody>")
         per_host = []
         for host, ep in items:
@@ -689,7 +767,7 @@ def render_junit(data, suite_name="arcready.network preflight"):
         inputs = report.get("inputs") or {}
         for key, value in properties:
             if key in inputs:
-                value = redact_url(inputs[key]) if key == "proxy_url" else inputs[key]
+                value = inputs[key]
             if isinstance(value, (list, tuple)):
                 value = ",".join(str(v) for v in value)
             ET.SubElement(props, "property", name=_x(key), value=_x(value))
@@ -704,13 +782,15 @@ def render_junit(data, suite_name="arcready.network preflight"):
                 ET.SubElement(case, "skipped", message=_x("not probed: %s" % (ep.get("reason") or "")))
             elif not ep.get("ok"):
                 counts["failures"] += 1
-                cause = cause_info(cause_of(ep)[0])
+                cause = cause_of(ep)
                 optional = "" if ep.get("required", True) else "[optional] "
                 failure = ET.SubElement(case, "failure", type=_x(ep.get("failed_stage") or "unknown"),
                                         message=_x("%s%s" % (optional, ep.get("error") or "failed")))
-                failure.text = _x("%s\nstage: %s\nrequired: %s\npurpose: %s\nerror: %s\nfix: %s\n" % (
-                    cause["title"], ep.get("failed_stage"), bool(ep.get("required", True)), ep.get("purpose") or "",
-                    ep.get("error") or "", cause["fix"]))
+                failure.text = _x("%s\nstage: %s\nreason: %s\nrequired: %s\npurpose: %s\nerror: %s\nfix: %s\n"
+                                  "who acts: %s\n" % (
+                                      cause["title"], ep.get("failed_stage"), ep.get("failed_reason"),
+                                      bool(ep.get("required", True)), ep.get("purpose") or "", ep.get("error") or "",
+                                      cause["fix"], cause["owner_label"]))
         suite.set("tests", str(counts["tests"]))
         suite.set("failures", str(counts["failures"]))
         suite.set("errors", "0")

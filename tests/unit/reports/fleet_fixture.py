@@ -21,39 +21,46 @@ HOSTILE_HOST = '<img src=x onerror="window.__pwned=1">evil-01'
 HOSTILE_ERROR = "TLS handshake with aka.ms failed: </script><script>window.__pwned=2</script> {{ lookup('pipe', 'id') }}"
 PROXY_PASSWORD = "Pa55-in-url"
 
-# host -> {endpoint host: (failed_stage, error)}; "*" applies to every probeable HTTPS endpoint.
+# host -> {endpoint host: (failed_stage, failed_reason, error)}; "*" applies to every probeable HTTPS endpoint.
 FAILURES = {
     "web-01.contoso.example": {},
     "web-02.contoso.example": {},
     "web-03.contoso.example": {},
     "db-01.contoso.example": {
-        "management.azure.com": ("tcp", "TCP connect to 198.18.1.7:443 timed out after 5 s: a firewall is probably "
-                                        "dropping it"),
-        "eus.his.arc.azure.com": ("tcp", "TCP connect to 198.18.1.9:443 timed out after 5 s: a firewall is probably "
-                                         "dropping it"),
+        "management.azure.com": (
+            "tcp", "tcp.timeout",
+            "TCP connect to 198.18.1.7:443 timed out after 5 s: a firewall is probably dropping it"),
+        "eus.his.arc.azure.com": (
+            "tcp", "tcp.timeout",
+            "TCP connect to 198.18.1.9:443 timed out after 5 s: a firewall is probably dropping it"),
     },
     "db-02.contoso.example": {
-        "login.microsoftonline.com": ("tcp", "TCP connect to 198.18.1.4:443 timed out after 5 s: a firewall is "
-                                             "probably dropping it"),
+        "login.microsoftonline.com": (
+            "tcp", "tcp.timeout",
+            "TCP connect to 198.18.1.4:443 timed out after 5 s: a firewall is probably dropping it"),
     },
     "app-01.contoso.example": {
-        "*": ("tls_inspection", "the certificate of {host} is issued by 'Contoso TLS Inspection CA', not by a Microsoft "
-                                "CA: a proxy or firewall is inspecting TLS. Exempt the Arc endpoints from inspection"),
+        "*": ("tls_inspection", "tls_inspection.reissued",
+              "the certificate of {host} is issued by 'Contoso TLS Inspection CA', not by a Microsoft CA: a proxy or "
+              "firewall is inspecting TLS. Exempt the Arc endpoints from inspection"),
     },
     "branch-01.contoso.example": {
-        "*": ("proxy", "the proxy http://***@proxy.branch.example:3128 answered 407 to CONNECT {host}:443: the "
-                       "credentials were rejected (note that the Arc agent does not support authenticating proxies)"),
+        "*": ("proxy", "proxy.auth_required",
+              "the proxy http://***@proxy.branch.example:3128 answered 407 to CONNECT {host}:443: the credentials were "
+              "rejected (note that the Arc agent does not support authenticating proxies)"),
     },
     "legacy-01.contoso.example": {
-        "*": ("tls", "this host's OpenSSL configuration does not allow TLS 1.2 or later (check MinProtocol/MaxProtocol "
-                     "and CipherString in openssl.cnf, or the crypto policy)"),
+        "*": ("tls", "tls.local_policy",
+              "this host's OpenSSL configuration does not allow TLS 1.2 or later (check MinProtocol/MaxProtocol and "
+              "CipherString in openssl.cnf, or the crypto policy)"),
     },
     "tel-01.contoso.example": {
-        "dc.services.visualstudio.com": ("tcp", "TCP connect to 198.18.1.30:443 was refused: nothing listens there, "
-                                                "or a firewall rejects the connection"),
+        "dc.services.visualstudio.com": (
+            "tcp", "tcp.refused",
+            "TCP connect to 198.18.1.30:443 was refused: nothing listens there, or a firewall rejects the connection"),
     },
     HOSTILE_HOST: {
-        "aka.ms": ("tls", HOSTILE_ERROR),
+        "aka.ms": ("tls", "tls.failed", HOSTILE_ERROR),
     },
 }
 SCENARIOS = {"tel-01.contoso.example": ["telemetry"], "web-03.contoso.example": ["esu"]}
@@ -73,7 +80,7 @@ def _result(row, failure):
         "host": row["host"], "port": row["port"], "scheme": row["scheme"], "url": row["url"],
         "purpose": row["purpose"], "required": row["required"], "probeable": row["probeable"],
         "reason": row["reason"], "pattern": row.get("pattern"), "private_capable": row["private_capable"],
-        "ok": False, "failed_stage": None, "error": None, "hint": None, "latency_ms": {}, "addresses": [],
+        "ok": False, "failed_stage": None, "failed_reason": None, "error": None, "hint": None, "latency_ms": {}, "addresses": [],
         "private": None, "tls_version": None, "tls_cipher": None, "cert_issuer": None, "cert_subject": None,
         "cert_not_after": None, "tls_inspection": False, "http_status": None, "proxy": None,
     }
@@ -85,8 +92,8 @@ def _result(row, failure):
                   private=False, http_status=200, tls_version=None if row["scheme"] == "http" else "TLSv1.3",
                   cert_issuer=None if row["scheme"] == "http" else "Microsoft Azure RSA TLS Issuing CA 03")
         return ep
-    stage, error = failure
-    ep.update(failed_stage=stage, error=error.replace("{host}", row["host"]), latency_ms={"dns": 2})
+    stage, reason, error = failure
+    ep.update(failed_stage=stage, failed_reason=reason, error=error.replace("{host}", row["host"]), latency_ms={"dns": 2})
     if stage == "tls_inspection":
         ep.update(tls_inspection=True, cert_issuer="Contoso TLS Inspection CA")
     return ep

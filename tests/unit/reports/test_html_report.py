@@ -108,7 +108,7 @@ def test_untrusted_values_are_escaped(report):
     assert "&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;evil-01" in html
     assert "</script><script>window.__pwned=2" not in html
     assert fx.PROXY_PASSWORD not in html
-    assert "http://***@proxy.branch.example:3128" in html
+    assert "http://********@proxy.branch.example:3128" in html
 
 
 def test_no_request_leaves_the_page(page):
@@ -184,7 +184,7 @@ def test_run_parameters(page):
     assert params["private link"] == "no" and params["fail on"] == "required"
     # Hosts with their own scenarios or proxy (host_vars): the run says so rather than show one host's.
     assert params["scenarios"].startswith("varies by host: ") and "telemetry" in params["scenarios"]
-    assert params["proxy"] == "varies by host: auto; http://***@proxy.branch.example:3128"
+    assert params["proxy"] == "varies by host: auto; http://********@proxy.branch.example:3128"
 
 
 def test_failures_grouped_by_cause_with_fixes(page):
@@ -195,14 +195,14 @@ def test_failures_grouped_by_cause_with_fixes(page):
                 blocking: d.classList.contains('blocking')};
       });""")
     by_cause = dict((g["cause"], g) for g in groups)
-    assert set(by_cause) == {"tcp_timeout", "tls_inspection", "proxy_auth", "tls_version", "tls_blocked",
-                             "tcp_refused", "no_result"}
-    assert by_cause["tcp_timeout"]["endpoints"] == 3 and by_cause["tcp_timeout"]["hosts"] == 2
-    assert "443" in by_cause["tcp_timeout"]["fix"]
-    assert "inspection" in by_cause["tls_inspection"]["fix"].lower()
-    assert "authenticat" in by_cause["proxy_auth"]["fix"]
-    assert "TLS 1.2" in by_cause["tls_version"]["fix"]
-    assert by_cause["tcp_refused"]["blocking"] is False
+    assert set(by_cause) == {"tcp.timeout", "tls_inspection.reissued", "proxy.auth_required", "tls.local_policy",
+                             "tls.failed", "tcp.refused", "no_result"}
+    assert by_cause["tcp.timeout"]["endpoints"] == 3 and by_cause["tcp.timeout"]["hosts"] == 2
+    assert "443" in by_cause["tcp.timeout"]["fix"] and "network / firewall team" in by_cause["tcp.timeout"]["fix"]
+    assert "inspection" in by_cause["tls_inspection.reissued"]["fix"].lower()
+    assert "authenticat" in by_cause["proxy.auth_required"]["fix"]
+    assert "TLS 1.2" in by_cause["tls.local_policy"]["fix"]
+    assert by_cause["tcp.refused"]["blocking"] is False
     assert [g["blocking"] for g in groups] == sorted((g["blocking"] for g in groups), reverse=True)
 
 

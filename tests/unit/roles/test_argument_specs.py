@@ -35,7 +35,7 @@ CASES = {
     "proxy_https": ("arc_proxy", {"arc_proxy_url": "https://proxy.example.com:3128"},
                     ["arc_proxy_url", "HTTPS (TLS) proxy", "arc_proxy_allow_unsupported"], []),
     "proxy_credentials": ("arc_proxy", {"arc_proxy_url": "http://user:s3cr3t-pw@proxy.example.com:3128"},
-                          ["arc_proxy_url", "credentials", "http://***@proxy.example.com:3128"], ["s3cr3t-pw"]),
+                          ["arc_proxy_url", "credentials", "http://********@proxy.example.com:3128"], ["s3cr3t-pw"]),
     "proxy_bad_port": ("arc_proxy", {"arc_proxy_url": "http://proxy.example.com:99999"},
                        ["arc_proxy_url", "99999", "1 to 65535"], []),
     "proxy_not_a_url": ("arc_proxy", {"arc_proxy_url": "proxy.example.com:3128"},

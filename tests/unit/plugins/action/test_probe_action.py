@@ -16,6 +16,7 @@ from unittest import mock
 import pytest
 import yaml
 
+from ansible._internal._errors import _captured
 from ansible.plugins.connection.psrp import Connection as PsrpConnection
 from ansible.plugins.connection.winrm import Connection as WinrmConnection
 from ansible.plugins.loader import action_loader, module_loader
@@ -25,6 +26,7 @@ from ansible_collections.arcready.network.plugins.action.probe import ENDPOINT_K
 from ansible_collections.arcready.network.plugins.module_utils._catalogue import (
     CLOUDS, SCENARIOS, CatalogueError, build, regions,
 )
+from ansible_collections.arcready.network.plugins.module_utils._probe import DEFAULT_EXPECTED_ISSUERS
 from ansible_collections.arcready.network.plugins.modules import probe as probe_module
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))))
@@ -134,12 +136,13 @@ def _action(args, shell_family="sh"):
 def test_run_sends_the_expanded_list_whatever_the_host(shell_family):
     action = _action({"region": "eastus", "timeout": 2}, shell_family)
     assert isinstance(action, probe_action.ActionModule)
-    with mock.patch.object(action, "_execute_module", return_value={"changed": False, "summary": {}}) as execute:
+    with mock.patch.object(action, "_execute_module", return_value={"changed": False, "endpoints": []}) as execute:
         result = action.run(task_vars={})
-    assert result["summary"] == {}
+    assert result["summary"]["total"] == 0
     kwargs = execute.call_args.kwargs
     assert kwargs["module_name"] == "arcready.network.probe"
-    assert kwargs["module_args"] == expand({"region": "eastus", "timeout": 2})
+    assert kwargs["module_args"] == dict(expand({"region": "eastus", "timeout": 2}),
+                                         expected_issuers=list(DEFAULT_EXPECTED_ISSUERS))
 
 
 def test_run_fails_on_a_bad_region_without_running_the_module():
@@ -187,3 +190,103 @@ def test_the_first_preference_of_a_posix_connection_resolves_to_python():
     # Without the pin, a connection preferring no suffix can resolve to the .ps1 (the bug the action avoids).
     py = module_loader.find_plugin_with_context("arcready.network.probe", mod_type=".py")
     assert py.plugin_resolved_path.endswith("probe.py")
+
+
+# ------------------------------------------------------------------ the controller's meaning after the module
+
+def _endpoint(host, ok, stage=None, reason=None, required=True, **fields):
+    ep = {"host": host, "port": 443, "scheme": "https", "url": "https://" + host, "required": required,
+          "probeable": True, "ok": ok, "failed_stage": stage, "failed_reason": reason,
+          "error": None if ok else "%s of %s failed" % (stage, host), "proxy": None, "private": False,
+          "tls_inspection": False, "tls_version": "TLSv1.3" if ok else None}
+    ep.update(fields)
+    return ep
+
+
+ENDPOINTS = [_endpoint("a.example", True), _endpoint("b.example", False, "tcp", "tcp.refused"),
+             _endpoint("c.example", False, "dns", "dns.nxdomain", required=False)]
+
+# What an engine may return: its own (stale or missing) summary/table/verdict, which the controller replaces.
+# fail_on, module's failed/msg, expected failed, expected failing
+FLOW = [
+    ("required", True, True, ["https://b.example"]),
+    ("required", False, True, ["https://b.example"]),   # an engine that no longer decides: the controller does
+    ("any", False, True, ["https://b.example", "https://c.example"]),
+    ("never", True, False, []),
+    (None, True, True, ["https://b.example"]),           # the module's default
+]
+
+
+@pytest.mark.parametrize("fail_on, module_failed, failed, failing", FLOW)
+def test_the_action_computes_summary_table_and_verdict(fail_on, module_failed, failed, failing):
+    args = {"region": "eastus"}
+    if fail_on:
+        args["fail_on"] = fail_on
+    action = _action(args)
+    returned = {"changed": False, "endpoints": ENDPOINTS, "summary": {"total": 99}, "table": "stale",
+                "failed": module_failed, "msg": "engine's own sentence", "proxy": None}
+    with mock.patch.object(action, "_execute_module", return_value=returned) as execute:
+        result = action.run(task_vars={"inventory_hostname": "web01"})
+    sent = execute.call_args.kwargs["module_args"]
+    assert "fail_on" not in sent  # the verdict stays on the controller
+    assert result["failed"] is failed
+    assert result["summary"] == {"total": 3, "ok": 1, "failed": 2, "required_failed": 1, "not_probeable": 0,
+                                 "tls_inspection": 0}
+    assert result["table"].splitlines()[0].split() == ["ENDPOINT", "|", "REACHABLE", "|", "PRIVATE", "|", "TLS",
+                                                       "|", "PROXY"]
+    assert "false (tcp.refused)" in result["table"]
+    assert result["verdict"]["failing"] == failing
+    assert result["verdict"]["status"] == ("not_ready" if fail_on != "any" or failing else "ready")
+    assert result["msg"] != "engine's own sentence"
+    assert ("unreachable from web01: b.example:443 (tcp)" in result["msg"]) is failed
+
+
+def test_the_action_sends_the_defaults_the_engines_used_to_copy():
+    action = _action({"region": "East US 2", "proxy_bypass": ["Arc"]})
+    with mock.patch.object(action, "_execute_module", return_value={"endpoints": []}) as execute:
+        action.run(task_vars={})
+    sent = execute.call_args.kwargs["module_args"]
+    assert sent["expected_issuers"] == list(DEFAULT_EXPECTED_ISSUERS)
+    assert sent["region"] == "eastus2"
+    assert sent["proxy_bypass"] == ["Arc"]
+    assert all(set(ep) == set(ENDPOINT_KEYS) for ep in sent["endpoints"])
+    # The user's own issuers win.
+    action = _action({"region": "eastus", "expected_issuers": ["Contoso CA"]})
+    with mock.patch.object(action, "_execute_module", return_value={"endpoints": []}) as execute:
+        action.run(task_vars={})
+    assert execute.call_args.kwargs["module_args"]["expected_issuers"] == ["Contoso CA"]
+
+
+def test_warnings_are_computed_with_codes_and_shown():
+    action = _action({"region": "eastus", "proxy_url": "http://proxy.example:3128", "proxy_username": "arc",
+                      "proxy_password": "S3cr/t"})
+    inspected = _endpoint("a.example", False, "tls_inspection", "tls_inspection.reissued", tls_inspection=True,
+                          proxy="http://********@proxy.example:3128")
+    returned = {"endpoints": [inspected], "proxy": "http://********@proxy.example:3128",
+                "warnings": ["an engine warning"]}
+    with mock.patch.object(action, "_execute_module", return_value=returned):
+        result = action.run(task_vars={})
+    assert [w["code"] for w in result["verdict"]["warnings"]] == ["proxy.credentials", "tls_inspection.detected"]
+    assert result["warnings"][0] == "an engine warning" and len(result["warnings"]) == 3
+
+
+def test_a_module_failure_without_results_is_kept_and_masked():
+    action = _action({"region": "eastus", "proxy_url": "arc:Pa/ss#w@rd@proxy.example:3128"})
+    returned = {"failed": True, "msg": "proxy_url: could not use arc:Pa/ss#w@rd@proxy.example:3128", "rc": 1}
+    # What Ansible 2.19 makes of a module failure: a captured error repeating the message.
+    _captured.AnsibleModuleCapturedError.normalize_result_exception(returned)
+    assert "Pa/ss" in returned["exception"].event.msg
+    with mock.patch.object(action, "_execute_module", return_value=returned):
+        result = action.run(task_vars={})
+    assert result["failed"] is True and "summary" not in result and "verdict" not in result
+    assert "exception" not in result  # Ansible rebuilds it from the masked msg
+    assert "Pa/ss" not in result["msg"] and "w@rd" not in result["msg"] and "proxy.example:3128" in result["msg"]
+
+
+@pytest.mark.parametrize("fail_on", ["sometimes", ["required"]])
+def test_a_bad_fail_on_fails_before_the_module_runs(fail_on):
+    action = _action({"region": "eastus", "fail_on": fail_on})
+    with mock.patch.object(action, "_execute_module") as execute:
+        result = action.run(task_vars={})
+    execute.assert_not_called()
+    assert result["failed"] is True and "fail_on must be one of required, any, never" in result["msg"]

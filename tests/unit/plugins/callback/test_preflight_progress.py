@@ -87,7 +87,8 @@ def test_documented(plugin_type):
     assert done.returncode == 0 and "callbacks_enabled" in done.stdout, done.stdout
 
 
-@pytest.mark.parametrize("name", ["preflight_html", "preflight_junit", "preflight_summary"])
+@pytest.mark.parametrize("name", ["preflight_html", "preflight_junit", "preflight_summary", "preflight_verdict",
+                                  "preflight_probe_timeout", "proxy_redact", "proxy_parse"])
 def test_filters_documented(name):
     done = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-doc"), "-t", "filter",
                            "arcready.network." + name], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
