@@ -22,8 +22,9 @@ ENDPOINT_KEYS = ("host", "port", "scheme", "path", "required", "purpose", "url",
                  "private_capable", "probeable", "reason")
 
 
-def expand(args):
-    """The module arguments with the catalogue turned into an explicit endpoints list."""
+def expand(args, warnings=None):
+    """The module arguments with the catalogue turned into an explicit endpoints list; the catalogue's warnings
+    (an unlisted region, wac outside its regions) are appended to ``warnings`` when a list is given."""
     if args.get("endpoints"):
         return dict(args)
     region = args.get("region")
@@ -36,6 +37,11 @@ def expand(args):
         stage=args.get("stage") or "install",
         private_link=check_type_bool(args.get("private_link") or False),
         wildcard_hosts=args.get("wildcard_hosts") or {},
+        edition=args.get("edition"),
+        auto_upgrade=check_type_bool(args.get("auto_upgrade") or False),
+        esu_only=check_type_bool(args.get("esu_only") or False),
+        key_vault=args.get("key_vault"),
+        warnings=warnings,
     )
     out = dict(args)
     out["endpoints"] = [dict((key, row[key]) for key in ENDPOINT_KEYS) for row in rows]
@@ -49,8 +55,9 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
+        catalogue_warnings = []
         try:
-            module_args = expand(self._task.args)
+            module_args = expand(self._task.args, catalogue_warnings)
         except (CatalogueError, TypeError) as exc:
             result.update(failed=True, changed=False, msg=str(exc))
             return result
@@ -65,4 +72,6 @@ class ActionModule(ActionBase):
                                                task_vars=task_vars))
         finally:
             connection.module_implementation_preferences = saved
+        if catalogue_warnings:
+            result["warnings"] = catalogue_warnings + list(result.get("warnings") or [])
         return result

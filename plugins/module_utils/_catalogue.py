@@ -135,6 +135,15 @@ def arm_region(cloud, name):
     return short if short in REGION_NAMES[cloud] else None
 
 
+def arm_region_name(region, cloud=None):
+    """The ARM name of a listed region of any cloud (or of ``cloud``), given as an ARM or display name; else None."""
+    for each in [check_cloud(cloud)] if cloud else CLOUDS:
+        found = arm_region(each, region)
+        if found:
+            return found
+    return None
+
+
 def region_info(cloud, region, edition=DEFAULT_EDITION):
     """(ARM name, warning): a listed region gives an empty warning; a well-formed name that is not listed is
     accepted with a warning (new regions open before any list names them); a region of another cloud or a name

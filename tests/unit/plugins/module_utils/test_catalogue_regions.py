@@ -145,3 +145,10 @@ def test_every_shard_entry_has_a_grade_and_evidence():
 def test_unknown_region_has_an_unknown_his_host():
     info = catalogue.his_host("AzureCloud", "westus4")
     assert (info["host"], info["source"], info["region"]) == (None, "unknown", "westus4")
+
+
+@pytest.mark.parametrize("name, cloud, arm", [("East US 2", None, "eastus2"), ("US Gov Texas", None, "usgovtexas"),
+                                              ("China North 3", "AzureChinaCloud", "chinanorth3"),
+                                              ("East US", "AzureChinaCloud", None), ("Atlantis", None, None)])
+def test_arm_region_name_for_the_service_tags_helper(name, cloud, arm):
+    assert catalogue.arm_region_name(name, cloud) == arm
