@@ -288,6 +288,9 @@ def cipher_suites(edition=DEFAULT_EDITION, tls=None):
 
 # ------------------------------------------------------------------ expansion
 
+_PATTERNS = {}  # (cloud, edition, esu_only) -> patterns: the tables are constant, and every row asks
+
+
 def _table(cloud, edition, esu_only):
     if esu_only:
         return _rows.rows_esu(cloud)
@@ -297,9 +300,10 @@ def _table(cloud, edition, esu_only):
 def patterns(cloud, edition=DEFAULT_EDITION, esu_only=False):
     """Every host pattern of the edition's table for a cloud, with a row's alternatives after it, in the table's
     order (retired rows are not in the table, so not here)."""
-    cloud = check_cloud(cloud)
-    edition = check_edition(edition)
-    return [p for r in _table(cloud, edition, esu_only) for p in [r["pattern"]] + r["alternatives"]]
+    key = (check_cloud(cloud), check_edition(edition), bool(esu_only))
+    if key not in _PATTERNS:
+        _PATTERNS[key] = tuple(p for r in _table(*key) for p in [r["pattern"]] + r["alternatives"])
+    return list(_PATTERNS[key])
 
 
 def seed_patterns(cloud):
@@ -308,7 +312,9 @@ def seed_patterns(cloud):
 
 
 def _editions_of(cloud, pattern):
-    return [e for e in EDITIONS if pattern in patterns(cloud, e)]
+    for edition in EDITIONS:
+        patterns(cloud, edition)  # fills the cache
+    return [e for e in EDITIONS if pattern in _PATTERNS[(cloud, e, False)]]
 
 
 def _retired_rows(cloud, current):
