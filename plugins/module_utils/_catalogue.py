@@ -209,15 +209,21 @@ def check_key_vault(name):
 
 # ------------------------------------------------------------------ HIS shard
 
+# The agent's own "Regional Service Discovery" call (observed in an agent log for westus3; the answer's shape at
+# this version is not established, so whoever asks must parse it defensively).
+HIS_DISCOVERY_API_VERSION = "2.1"
+
 def his_host(cloud, region):
     """Where the regional HIS host comes from when it is not discovered: a dict with ``host`` (None when the shard
     is not known or not verified), ``shard``, ``source`` (``catalogue`` or ``unknown``), ``grade``, ``evidence``,
-    ``verified`` and ``global_host``. The probe's discovery reports ``discovered`` for hosts it learns itself."""
+    ``verified``, ``global_host`` and ``discovery_path`` (what the agent asks the global host for the regional
+    one). The probe's discovery reports ``discovered`` for hosts it learns itself."""
     cloud = check_cloud(cloud)
     region = check_region(cloud, region)
     suffix = _SUFFIX[cloud]["his"]
     out = {"region": region, "global_host": "gbl." + suffix, "host": None, "shard": None, "source": "unknown",
-           "grade": "none", "evidence": "", "verified": False}
+           "grade": "none", "evidence": "", "verified": False,
+           "discovery_path": "/discovery?location=%s&api-version=%s" % (region, HIS_DISCOVERY_API_VERSION)}
     known = HIS_SHARDS[cloud].get(region)
     if known:
         shard, grade, evidence, verified = known
@@ -454,7 +460,8 @@ def build(cloud, region, scenarios=(), stage="install", private_link=False, wild
             "region": region,
             "pattern": row["pattern"],
             "alternatives": list(row["alternatives"]),
-            "purpose": row["purpose"],
+            # Probe results and reports carry the purpose, not the retired field: say it there too.
+            "purpose": "%s (no longer required: %s)" % (row["purpose"], retired) if retired else row["purpose"],
             "when": when,
             "when_text": (_rows.WHEN_TEXT["2024-03"] if retired else when_text)[when],
             "scenario": wanted_by[0] if wanted_by and len(wanted_by) == 1 else (

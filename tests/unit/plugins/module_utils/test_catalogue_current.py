@@ -149,6 +149,7 @@ def test_rows_the_page_dropped_stay_visible_as_retired(cloud, gone):
             assert row["required"] is False
             assert row["retired"].startswith("removed from Microsoft's page on 20"), row["retired"]
             assert row["editions"] == ["2024-03"] and "9f3f69f6c7e3" in row["source"]
+            assert row["purpose"].endswith("(no longer required: %s)" % row["retired"])
     assert set(gone) <= set(catalogue.seed_patterns(cloud))
 
 

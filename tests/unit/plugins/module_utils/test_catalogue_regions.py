@@ -152,3 +152,11 @@ def test_unknown_region_has_an_unknown_his_host():
                                               ("East US", "AzureChinaCloud", None), ("Atlantis", None, None)])
 def test_arm_region_name_for_the_service_tags_helper(name, cloud, arm):
     assert catalogue.arm_region_name(name, cloud) == arm
+
+
+@pytest.mark.parametrize("cloud, region, host", [("AzureCloud", "westus3", "gbl.his.arc.azure.com"),
+                                                 ("AzureUSGovernment", "usgovtexas", "gbl.his.arc.azure.us")])
+def test_his_discovery_is_asked_of_the_global_host(cloud, region, host):
+    info = catalogue.his_host(cloud, region)
+    assert info["global_host"] == host
+    assert info["discovery_path"] == "/discovery?location=%s&api-version=2.1" % region
