@@ -52,7 +52,8 @@ class ActionModule(ActionBase):
         args = dict(self._task.args)
         try:
             _verdict.check_fail_on(args.get("fail_on"))
-            module_args = module_arguments(args)
+            catalogue_warnings = []
+            module_args = module_arguments(args, catalogue_warnings)
         except (CatalogueError, TypeError, ValueError) as exc:
             result.update(failed=True, changed=False, msg=redact(str(exc), proxy_secrets(args)))
             return result
@@ -68,4 +69,6 @@ class ActionModule(ActionBase):
         finally:
             connection.module_implementation_preferences = saved
         result.update(conclude(returned, args, (task_vars or {}).get("inventory_hostname")))
+        if catalogue_warnings:
+            result["warnings"] = catalogue_warnings + list(result.get("warnings") or [])
         return result

@@ -36,12 +36,32 @@ options:
       - The Azure region, as a short name (C(eastus)) or a display name (C(East US)).
       - Required unless O(endpoints) is given.
     type: str
+  edition:
+    description:
+      - Which revision of Microsoft's network requirements page the catalogue rows come from, V(2026-06) (the
+        current page) or V(2024-03); see the P(arcready.network.endpoints#lookup) lookup.
+    type: str
+    choices: ['2026-06', '2024-03']
+    default: '2026-06'
   scenarios:
-    description: Optional groups of endpoints to add.
+    description: Optional groups of endpoints to add; see the P(arcready.network.endpoints#lookup) lookup.
     type: list
     elements: str
-    choices: [ssh, wac, sql, esu, telemetry]
+    choices: [ssh, wac, sql, esu, telemetry, licensing, sql_entra]
     default: []
+  esu_only:
+    description: The server uses Azure Arc only for Extended Security Updates; the ESU-only subset replaces the table.
+    type: bool
+    default: false
+  auto_upgrade:
+    description: The agent upgrades automatically, so the download hosts stay required after installation.
+    type: bool
+    default: false
+  key_vault:
+    description:
+      - Name of the Key Vault of Microsoft Entra authentication for Arc-enabled SQL Server, for
+        O(scenarios=sql_entra).
+    type: str
   stage:
     description: Which "when required" rows count as required; see the P(arcready.network.endpoints#lookup) lookup.
     type: str
@@ -151,7 +171,7 @@ options:
       - Defaults to the agent's own setting when the proxy comes from the agent, else none.
     type: list
     elements: str
-    choices: [AAD, ARM, Arc, ArcData]
+    choices: [AAD, ARM, AMA, Arc, ArcData]
   resolve:
     description:
       - Connect to these addresses instead of resolving the names, like C(curl --resolve). Keys are host names.
@@ -355,7 +375,7 @@ except ImportError:  # pragma: no cover - Python 2 is not supported on targets
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.arcready.network.plugins.module_utils._catalogue import (
-    CatalogueError, build, check_region, BYPASS_SERVICES,
+    CatalogueError, build, check_region, BYPASS_SERVICES, DEFAULT_EDITION, EDITIONS, SCENARIOS,
 )
 from ansible_collections.arcready.network.plugins.module_utils._probe import (
     DEFAULT_EXPECTED_ISSUERS, Proxy, Settings, probe_all, probe_endpoint, servicebus_hosts, summarize, table,
@@ -462,8 +482,11 @@ def main():
             cloud=dict(type="str", default="AzureCloud", choices=["AzureCloud", "AzureUSGovernment",
                                                                   "AzureChinaCloud"]),
             region=dict(type="str"),
-            scenarios=dict(type="list", elements="str", default=[], choices=["ssh", "wac", "sql", "esu",
-                                                                             "telemetry"]),
+            edition=dict(type="str", default=DEFAULT_EDITION, choices=list(EDITIONS)),
+            scenarios=dict(type="list", elements="str", default=[], choices=list(SCENARIOS)),
+            esu_only=dict(type="bool", default=False),
+            auto_upgrade=dict(type="bool", default=False),
+            key_vault=dict(type="str", no_log=False),
             stage=dict(type="str", default="install", choices=["install", "connect", "run"]),
             private_link=dict(type="bool", default=False),
             endpoints=dict(type="list", elements="dict", options=dict(
@@ -532,7 +555,9 @@ def main():
             endpoints = _explicit_endpoints(p["endpoints"])
         else:
             endpoints = build(p["cloud"], region, scenarios=p["scenarios"], stage=p["stage"],
-                              private_link=p["private_link"], wildcard_hosts=p["wildcard_hosts"])
+                              private_link=p["private_link"], wildcard_hosts=p["wildcard_hosts"],
+                              edition=p["edition"], auto_upgrade=p["auto_upgrade"], esu_only=p["esu_only"],
+                              key_vault=p["key_vault"], warnings=warnings)
     except CatalogueError as exc:
         module.fail_json(msg=str(exc))
 

@@ -28,8 +28,9 @@ ENDPOINT_KEYS = ("host", "port", "scheme", "path", "required", "purpose", "url",
 CONTROLLER_OPTIONS = ("fail_on",)
 
 
-def expand(args):
-    """The module arguments with the catalogue turned into an explicit endpoints list."""
+def expand(args, warnings=None):
+    """The module arguments with the catalogue turned into an explicit endpoints list; the catalogue's warnings
+    (an unlisted region, wac outside its regions) are appended to ``warnings`` when a list is given."""
     if args.get("endpoints"):
         return dict(args)
     region = args.get("region")
@@ -42,15 +43,20 @@ def expand(args):
         stage=args.get("stage") or "install",
         private_link=check_type_bool(args.get("private_link") or False),
         wildcard_hosts=args.get("wildcard_hosts") or {},
+        edition=args.get("edition"),
+        auto_upgrade=check_type_bool(args.get("auto_upgrade") or False),
+        esu_only=check_type_bool(args.get("esu_only") or False),
+        key_vault=args.get("key_vault"),
+        warnings=warnings,
     )
     out = dict(args)
     out["endpoints"] = [dict((key, row[key]) for key in ENDPOINT_KEYS) for row in rows]
     return out
 
 
-def module_arguments(args):
+def module_arguments(args, warnings=None):
     """What the action plugin sends: the expanded endpoints, the defaults the engines must not copy, no verdict."""
-    out = dict((key, value) for key, value in expand(args).items() if key not in CONTROLLER_OPTIONS)
+    out = dict((key, value) for key, value in expand(args, warnings).items() if key not in CONTROLLER_OPTIONS)
     if not out.get("expected_issuers"):
         out["expected_issuers"] = list(DEFAULT_EXPECTED_ISSUERS)
     if out.get("region"):

@@ -110,7 +110,7 @@ def _summary(endpoints):
 def fleet(fail_on="required"):
     hosts = {}
     for name, failures in FAILURES.items():
-        rows = build("AzureCloud", "eastus", scenarios=SCENARIOS.get(name, []))
+        rows = build("AzureCloud", "eastus", scenarios=SCENARIOS.get(name, []), edition="2024-03")
         endpoints = []
         for row in rows:
             failure = failures.get(row["host"])

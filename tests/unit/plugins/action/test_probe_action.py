@@ -100,9 +100,17 @@ def test_the_task_arguments_are_not_modified():
 
 def test_bad_region_names_the_closest_choices():
     with pytest.raises(CatalogueError) as caught:
-        expand({"region": "eastuss"})
+        expand({"cloud": "AzureUSGovernment", "region": "eastus"})
     message = str(caught.value)
-    assert message.startswith("unknown region for AzureCloud 'eastuss'; valid choices, closest first: eastus")
+    assert message.startswith("unknown region for AzureUSGovernment 'eastus'; valid choices, closest first: usgov")
+    assert "set cloud=AzureCloud" in message
+
+
+def test_unlisted_region_is_accepted_with_a_warning():
+    warnings = []
+    args = expand({"region": "eastuss"}, warnings)
+    assert args["endpoints"], "an unlisted region still yields its endpoints"
+    assert len(warnings) == 1 and "closest: eastus" in warnings[0] and "accepted as eastuss" in warnings[0]
 
 
 def test_bad_cloud_and_scenario():
@@ -146,12 +154,12 @@ def test_run_sends_the_expanded_list_whatever_the_host(shell_family):
 
 
 def test_run_fails_on_a_bad_region_without_running_the_module():
-    action = _action({"region": "eastuss"})
+    action = _action({"cloud": "AzureUSGovernment", "region": "eastus"})
     with mock.patch.object(action, "_execute_module") as execute:
         result = action.run(task_vars={})
     execute.assert_not_called()
     assert result["failed"] is True and result["changed"] is False
-    assert "closest first: eastus" in result["msg"]
+    assert "closest first: usgov" in result["msg"]
 
 
 # ------------------------------------------------------------------ which implementation runs where

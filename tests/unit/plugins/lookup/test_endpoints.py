@@ -32,11 +32,34 @@ def lookup():
     return plugin
 
 
-def test_default_is_the_install_stage_of_azure_cloud(lookup):
+def test_default_is_the_install_stage_of_azure_cloud_in_the_current_edition(lookup):
     rows = lookup.run([], variables={}, region="eastus")
-    assert rows == build("AzureCloud", "eastus")
+    assert rows == build("AzureCloud", "eastus", edition="2026-06")
+    assert [r["host"] for r in rows if r["probeable"]][:3] == ["download.microsoft.com", "packages.microsoft.com",
+                                                               "login.microsoftonline.com"]
+    assert [r["host"] for r in rows if r["retired"]] == ["aka.ms", "login.windows.net", "*.blob.core.windows.net"]
+
+
+def test_seed_edition_is_the_seed(lookup):
+    rows = lookup.run([], variables={}, region="eastus", edition="2024-03")
+    assert rows == build("AzureCloud", "eastus", edition="2024-03")
     assert [r["host"] for r in rows if r["probeable"]][:3] == ["aka.ms", "download.microsoft.com",
                                                                "packages.microsoft.com"]
+    assert not [r for r in rows if r["retired"]]
+
+
+def test_new_options_are_passed_to_the_catalogue(lookup):
+    options = dict(region="westeurope", scenarios=["sql", "sql_entra", "licensing"], stage="run", auto_upgrade=True,
+                   key_vault="kv-sql1")
+    rows = lookup.run([], variables={}, **options)
+    assert rows == build("AzureCloud", "westeurope", scenarios=["sql", "sql_entra", "licensing"], stage="run",
+                         auto_upgrade=True, key_vault="kv-sql1")
+    hosts = dict((r["host"], r["required"]) for r in rows)
+    assert hosts["kv-sql1.vault.azure.net"] and hosts["dls.microsoft.com"] and hosts["download.microsoft.com"]
+    esu = lookup.run([], variables={}, region="eastus", esu_only=True)
+    assert esu == build("AzureCloud", "eastus", esu_only=True)
+    current = lookup.run([], variables={}, region="eastus", include_retired=False)
+    assert current == [r for r in build("AzureCloud", "eastus") if not r["retired"]]
 
 
 def test_options_are_passed_to_the_catalogue(lookup):
@@ -61,11 +84,25 @@ def test_terms_are_refused(lookup):
         lookup.run(["eastus"], variables={})
 
 
-def test_bad_region_names_the_closest(lookup):
+def test_unlisted_region_is_a_warning(lookup, monkeypatch):
+    said = []
+    monkeypatch.setattr(endpoints_plugin.display, "warning", said.append)
+    rows = lookup.run([], variables={}, region="eastuss")
+    assert rows == build("AzureCloud", "eastuss")
+    assert len(said) == 1 and said[0].startswith("arcready.network.endpoints: region 'eastuss' is not in the "
+                                                 "catalogue's list of AzureCloud regions (closest: eastus")
+
+
+def test_region_of_another_cloud_names_the_closest(lookup):
     with pytest.raises(AnsibleLookupError) as caught:
-        lookup.run([], variables={}, region="eastuss")
-    assert str(caught.value).startswith("arcready.network.endpoints: unknown region for AzureCloud 'eastuss'; "
-                                        "valid choices, closest first: eastus, ")
+        lookup.run([], variables={}, cloud="AzureUSGovernment", region="eastus")
+    assert str(caught.value).startswith("arcready.network.endpoints: unknown region for AzureUSGovernment 'eastus'; "
+                                        "valid choices, closest first: ")
+
+
+def test_bad_edition(lookup):
+    with pytest.raises(AnsibleError, match="edition"):
+        lookup.run([], variables={}, region="eastus", edition="2025-01")
 
 
 def test_bad_scenario(lookup):
@@ -97,8 +134,8 @@ def _template(expr):
     return Templar(loader=DataLoader(), variables={}).template(trust_as_template(expr))
 
 
-def test_examples_are_three_templated_queries():
-    assert len(_example_expressions()) == 3
+def test_examples_are_four_templated_queries():
+    assert len(_example_expressions()) == 4
 
 
 def test_example_urls():
@@ -116,8 +153,15 @@ def test_example_json_query_private_hosts():
                                "westeurope-gas.guestconfiguration.azure.com"]
 
 
-def test_example_json_query_host_port():
+def test_example_retired_hosts_with_their_reason():
     name, expr = _example_expressions()[2]
+    retired = _template(expr)
+    assert sorted(retired) == ["*.blob.core.windows.net", "aka.ms", "login.windows.net"]
+    assert all(reason.startswith("removed from Microsoft's page on ") for reason in retired.values())
+
+
+def test_example_json_query_host_port():
+    name, expr = _example_expressions()[3]
     result = _template(expr)
     assert "login.microsoftonline.us:443" in result
     assert all(":" in item for item in result)
@@ -146,11 +190,12 @@ def test_examples_run_in_ansible_playbook(tmp_path):
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     report = json.loads(run.stdout)
     results = [t["hosts"]["localhost"] for play in report["plays"] for t in play["tasks"]]
-    assert results[0]["msg"][0] == "https://aka.ms"
+    assert results[0]["msg"][0] == "https://download.microsoft.com"
     assert results[1]["msg"] == ["gbl.his.arc.azure.com", "weu.his.arc.azure.com",
                                  "agentserviceapi.guestconfiguration.azure.com",
                                  "westeurope-gas.guestconfiguration.azure.com"]
-    assert "login.microsoftonline.us:443" in results[3]["arc_allow"]
+    assert "aka.ms" in results[2]["msg"]
+    assert "login.microsoftonline.us:443" in results[4]["arc_allow"]
 
 
 def test_example_json_queries_use_current_jmespath_syntax():
