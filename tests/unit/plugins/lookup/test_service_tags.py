@@ -40,8 +40,14 @@ gen = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(gen)
 
 TODAY = datetime.date.today()
-DEFAULT_V4 = ["192.0.2.0/26", "192.0.2.64/28", "198.51.100.0/25", "198.51.100.128/26", "198.51.100.192/27",
+DEFAULT_V4 = ["192.0.2.0/26", "192.0.2.64/28", "192.0.2.240/28", "198.51.100.0/25", "198.51.100.128/26", "198.51.100.192/27",
               "203.0.113.0/27", "203.0.113.40/29"]
+NO_PUBLIC = (P + "only the %s file was given: Microsoft requires the public cloud's AzureArcInfrastructure ranges "
+             "too for IP rules in %s (the AzureArcInfrastructure tag alone is no longer supported since 2025-10-28); set "
+             "public_path= or "
+             "public_url= to the public file (ServiceTags_Public_YYYYMMDD.json, from "
+             "https://www.microsoft.com/download/details.aspx?id=56519), or put it in the same directory as the %s "
+             "file")
 DEFAULT_V6 = ["2001:db8:a::/48", "2001:db8:b::/64", "2001:db8:c::/47", "2001:db8:e::/48"]
 
 
@@ -90,7 +96,8 @@ def test_file_path(lookup, warnings):
     result = run(lookup, path=PUBLIC, max_age_days=0)
     assert [e["prefix"] for e in result] == DEFAULT_V4 + DEFAULT_V6
     assert result[-1] == {"prefix": "2001:db8:e::/48", "version": 6, "tags": ["Storage"], "change_number": 400,
-                          "cloud": "AzureCloud", "file_cloud": "Public", "source": PUBLIC, "file_date": "2026-01-05"}
+                          "cloud": "AzureCloud", "file_cloud": "Public", "source": PUBLIC, "file_date": "2026-01-05",
+                          "public_source": None}
     assert warnings == []
 
 
@@ -101,10 +108,15 @@ def test_options(lookup, warnings):
         ("192.0.2.0/26", ["AzureActiveDirectory"]),
         ("192.0.2.64/28", ["AzureTrafficManager"]),
         ("192.0.2.96/28", ["WindowsAdminCenter"]),
+        ("192.0.2.240/28", ["AzureFrontDoor.Frontend"]),
         ("198.51.100.0/26", ["AzureResourceManager.EastUS"]),
         ("198.51.100.128/26", ["Storage.EastUS"]),
-        ("203.0.113.0/28", ["AzureArcInfrastructure.EastUS"]),
+        ("203.0.113.0/27", ["AzureArcInfrastructure", "AzureArcInfrastructure.EastUS"]),
+        ("203.0.113.40/29", ["AzureArcInfrastructure"]),
     ]
+    assert warnings == [P + "AzureArcInfrastructure is kept in full although include_global=false narrows the other "
+                        "tags to East US: Microsoft requires the full range (the regional ranges miss the global "
+                        "components)"]
     result = run(lookup, path=PUBLIC, max_age_days=0, tags=["AzureCloud"], ip_version="6", merge=False)
     assert [e["prefix"] for e in result] == ["2001:db8::/32"]
     result = run(lookup, path=GOV, cloud="AzureUSGovernment", max_age_days=0, tags=["Storage"], regions=["usgovarizona"],
@@ -202,7 +214,8 @@ def test_absent_tag(lookup, warnings):
         "set on_missing=warn, or use a file that has it" % GOV)
     result = run(lookup, path=GOV, cloud="AzureUSGovernment", scenarios=["wac"], max_age_days=0, on_missing="warn")
     assert "203.0.113.64/28" in [e["prefix"] for e in result]
-    assert warnings == [P + "tag 'WindowsAdminCenter' is not in %s (cloud 'AzureGovernment', changeNumber 90); the "
+    assert warnings == [NO_PUBLIC % (("AzureUSGovernment",) * 3),
+                        P + "tag 'WindowsAdminCenter' is not in %s (cloud 'AzureGovernment', changeNumber 90); the "
                         "other tags' prefixes are returned" % GOV]
     del warnings[:]
     assert run(lookup, path=GOV, cloud="AzureUSGovernment", tags=["Nope"], max_age_days=0, on_missing="ignore") == []
@@ -211,7 +224,8 @@ def test_absent_tag(lookup, warnings):
 
 def test_unknown_region(lookup):
     assert fails(lookup, path=PUBLIC, regions=["eastsu"], max_age_days=0) == (
-        P + "region 'eastsu' is not in %s (closest in the file: eastus); use the short region name, e.g. eastus" % PUBLIC)
+        P + "region 'eastsu' is not in %s (closest in the file: eastus); use the ARM name (eastus) or the display "
+        "name (East US)" % PUBLIC)
 
 
 def test_invalid_choices_are_rejected_by_ansible(lookup):
@@ -240,7 +254,7 @@ def test_netaddr_missing(lookup, monkeypatch):
 def test_old_file_warns(lookup, warnings, tmp_path):
     path = fresh(tmp_path, days_old=20)
     result = run(lookup, path=path)
-    assert len(result) == 11
+    assert len(result) == len(DEFAULT_V4 + DEFAULT_V6)
     assert warnings == [
         P + "%s is 20 days old (dated %s by its file name), older than max_age_days=14; Microsoft publishes the file "
         "weekly and starts using new ranges a week after adding them, so rules built from it may miss current "
@@ -399,7 +413,7 @@ def test_https_needs_the_mirror_ca(lookup, warnings, tmp_path):
         ca.cert_pem.write_to_path(str(ca_file))
         result = run(lookup, url=url, use_proxy=False, ca_path=str(ca_file))
         assert [e["prefix"] for e in result] == DEFAULT_V4 + DEFAULT_V6
-        assert len(run(lookup, url=url, use_proxy=False, validate_certs=False)) == 11
+        assert len(run(lookup, url=url, use_proxy=False, validate_certs=False)) == len(DEFAULT_V4 + DEFAULT_V6)
     finally:
         server.shutdown()
         server.server_close()
