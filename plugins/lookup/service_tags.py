@@ -446,6 +446,8 @@ class LookupModule(LookupBase):
         try:
             data, headers = st.bounded_download(opener, shown, timeout)
             last_modified = headers.get("Last-Modified")
+        except st.ServiceTagsError:
+            raise  # already says what and how to fix it
         except HTTPError as exc:
             raise st.ServiceTagsError("could not download %s: HTTP %s %s; check url= (Microsoft's download link "
                                       "changes every week, so point url= at a mirror or use path=)"

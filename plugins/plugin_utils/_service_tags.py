@@ -350,10 +350,11 @@ def _kind(mode):
     return "not a regular file"
 
 
-def too_big(source):
-    return ServiceTagsError("%s is larger than %d MiB, the most this collection reads (Microsoft's weekly file is "
-                            "about 4 MiB); it is not a Service Tags file: check path= or url="
-                            % (source, MAX_BYTES // (1024 * 1024)))
+def too_big(source, limit=None):
+    limit = MAX_BYTES if limit is None else limit
+    size = ("%d MiB" % (limit >> 20)) if limit % (1 << 20) == 0 else ("%d bytes" % limit)
+    return ServiceTagsError("%s is larger than %s, the most this collection reads (Microsoft's weekly file is about "
+                            "4 MiB); it is not a Service Tags file: check path= or url=" % (source, size))
 
 
 def read_regular_file(path, source):
@@ -444,7 +445,7 @@ def bounded_download(opener, source, timeout, max_bytes=None):
     if "error" in state:
         raise state["error"]
     if state.get("too_big"):
-        raise too_big(source)
+        raise too_big(source, max_bytes)
     return state["body"], state["headers"]
 
 

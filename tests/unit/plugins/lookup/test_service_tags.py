@@ -20,6 +20,7 @@ import os
 import ssl
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -27,6 +28,8 @@ import pytest
 from ansible.errors import AnsibleLookupError
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import lookup_loader
+
+from ansible_collections.arcready.network.plugins.plugin_utils import _service_tags as st
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 DATA = os.path.join(ROOT, "tests", "data", "service_tags")
@@ -417,3 +420,118 @@ def test_https_needs_the_mirror_ca(lookup, warnings, tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+# ------------------------------------------------------------------------------------------------ bounded (issue 13)
+
+class _Hostile(BaseHTTPRequestHandler):
+    """/trickle: the status line and headers one byte every 0.2 s; /endless: a 200 whose body never ends."""
+
+    def do_GET(self):  # noqa: N802 - http.server API
+        try:
+            if self.path == "/trickle":
+                for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 1000:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            else:
+                self.send_response(200)
+                self.end_headers()
+                chunk = b" " * 65536
+                while True:
+                    self.wfile.write(chunk)
+        except OSError:
+            pass  # the lookup hung up, as it should
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def hostile_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hostile)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield "http://127.0.0.1:%d" % server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_trickling_server_is_cut_off_at_the_timeout(lookup, hostile_server):
+    started = time.monotonic()
+    message = fails(lookup, url=hostile_server + "/trickle", use_proxy=False, timeout=1)
+    elapsed = time.monotonic() - started
+    assert message == (
+        P + "could not download %s/trickle within timeout=1.0 seconds (the whole download, headers and body, must fit "
+        "in it): the server answers too slowly or without end; raise timeout, use a nearer mirror, or download the "
+        "file and set path=" % hostile_server)
+    assert elapsed < 3, elapsed
+
+
+def test_an_endless_body_is_refused_at_the_size_cap(lookup, hostile_server, monkeypatch):
+    monkeypatch.setattr(st, "MAX_BYTES", 4 << 20)  # the cap is 64 MiB; 4 MiB keeps the test quick
+    message = fails(lookup, url=hostile_server + "/endless", use_proxy=False, timeout=20)
+    assert message == (P + "%s/endless is larger than 4 MiB, the most this collection reads (Microsoft's weekly file "
+                       "is about 4 MiB); it is not a Service Tags file: check path= or url=" % hostile_server)
+
+
+@pytest.mark.parametrize("timeout", [0, -1, 1e308, float("inf"), float("nan")])
+def test_timeout_must_be_sane(lookup, timeout):
+    assert fails(lookup, path=PUBLIC, timeout=timeout) == (
+        P + "timeout must be a number of seconds above 0 and at most 3600, not %r" % (float(timeout),))
+
+
+def test_devices_and_fifos_given_as_path_are_refused(lookup, tmp_path):
+    assert fails(lookup, path="/dev/zero") == (
+        P + "/dev/zero is a character device, not a file; set path= to a Service Tags JSON file (or a directory that "
+        "holds them)")
+    fifo = str(tmp_path / "tags.json")
+    os.mkfifo(fifo)
+    assert fails(lookup, path=fifo) == (
+        P + "%s is a FIFO (named pipe), not a file; set path= to a Service Tags JSON file (or a directory that holds "
+        "them)" % fifo)
+
+
+def test_deep_json_names_the_file(lookup, tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 200000)
+    assert fails(lookup, path=str(path), max_age_days=0) == (
+        P + "%s is nested too deeply to be a Service Tags file (JSON arrays or objects inside each other beyond "
+        "Python's limit); it is not the weekly download: download it again" % path)
+
+
+# ------------------------------------------------------------------------------------------------ public Arc (issue 14)
+
+def test_gov_takes_the_public_file_from_the_same_directory(lookup, warnings, tmp_path):
+    fresh(tmp_path, cloud="AzureGovernment")
+    public = fresh(tmp_path, cloud="Public")
+    result = run(lookup, path=str(tmp_path), cloud="AzureUSGovernment")
+    assert warnings == []
+    arc = [e["prefix"] for e in result if "Public:AzureArcInfrastructure" in e["tags"]]
+    assert arc == ["203.0.113.0/27", "203.0.113.40/29", "2001:db8:d::/48"]
+    assert {e["public_source"] for e in result} == {public}
+
+
+def test_gov_takes_public_path_or_public_url(lookup, warnings, http_server):
+    by_path = run(lookup, path=GOV, public_path=PUBLIC, cloud="AzureUSGovernment", max_age_days=0)
+    assert warnings == [] and {e["public_source"] for e in by_path} == {PUBLIC}
+    base, today_name = http_server
+    url = base + today_name
+    by_url = run(lookup, path=GOV, public_url=url, cloud="AzureUSGovernment", max_age_days=0, use_proxy=False)
+    assert [e["prefix"] for e in by_url] == [e["prefix"] for e in by_path]
+    assert fails(lookup, path=GOV, public_path=PUBLIC, public_url=url, cloud="AzureUSGovernment") == (
+        P + "give public_path or public_url, not both (public_path=%s, public_url=%s)" % (PUBLIC, url))
+
+
+def test_china_with_one_file_warns(lookup, warnings):
+    china = os.path.join(DATA, "ServiceTags_China_20260105.json")
+    run(lookup, path=china, cloud="AzureChinaCloud", max_age_days=0)
+    assert warnings == [NO_PUBLIC % (("AzureChinaCloud",) * 3)]
+
+
+def test_regions_by_arm_name_on_a_file_with_its_own_codes(lookup, warnings):
+    own = os.path.join(DATA, "own_codes", "ServiceTags_Public_20260105.json")
+    result = run(lookup, path=own, max_age_days=0, tags=["Storage"], regions=["Germany West Central", "francecentral"],
+                 include_global=False, merge=False)
+    assert [(e["prefix"], e["tags"]) for e in result] == [
+        ("198.51.100.0/28", ["Storage.GermanyWestCentral"]), ("198.51.100.16/28", ["Storage.FranceCentral"])]
