@@ -459,8 +459,8 @@ class LookupModule(LookupBase):
                                           "ca_path= to the PEM bundle of the CA that issued it"
                                           % (shown, to_native(getattr(reason, "verify_message", None) or reason)))
             raise st.ServiceTagsError("could not download %s: %s; check url=, the controller's network and proxy "
-                                      "settings (use_proxy), or use path=" % (shown, to_native(reason) or
-                                                                             type(exc).__name__))
+                                      "settings (use_proxy), or use path="
+                                      % (shown, to_native(reason) or type(exc).__name__))
         name = unquote(urlparse(url).path.rsplit("/", 1)[-1])
         file_date = st.date_from_name(name)
         origin = "file name"

@@ -426,7 +426,8 @@ def bounded_download(opener, source, timeout, max_bytes=None):
                     return
             state["body"] = b"".join(chunks)
             state["headers"] = response.headers
-        except Exception as exc:  # pylint: disable=broad-except - handed to the caller as is
+        # Any error of opener() or of the read is handed to the caller as is.
+        except Exception as exc:  # pylint: disable=broad-except
             state["error"] = exc
         finally:
             if "response" in state and "body" not in state:
@@ -452,8 +453,8 @@ def bounded_download(opener, source, timeout, max_bytes=None):
 def _close_quietly(response):
     try:
         response.close()
-    except Exception:  # pylint: disable=broad-except - best effort on a connection being given up
-        pass
+    except Exception:  # pylint: disable=broad-except
+        pass  # best effort on a connection being given up
 
 
 def _shutdown_socket(response):
