@@ -135,10 +135,13 @@ SYNTHETIC = {"Public": (400, _public_values), "AzureGovernment": (90, _governmen
 
 # Real files write several regions by codes of their own in properties.region (and in AzureCloud.<code>), while
 # the other regional tags carry the ARM name in PascalCase: Storage.GermanyWestCentral has "region": "germanywc".
-# (ARM name, tag suffix, the file's own code, regionId). The regionIds are made up; within a file they are shared
-# by every entry of one region, as in the real file.
+# (ARM name, tag suffix, the file's own code, regionId). Checked against a public mirror of the weekly file
+# (maciejporebski/azure-ips, serviceTags/<tag>/serviceTag.json): AzureArcInfrastructure.GermanyWestCentral and
+# AzureCloud.germanywc both have "region": "germanywc", "regionId": 71, and AzureCloud.centralfrance and
+# AzureCloud.usstagee exist; some regional entries have "networkFeatures": null. The other regionIds are made up;
+# within a file they are shared by every entry of one region, as in the real file.
 OWN_CODES = [
-    ("germanywestcentral", "GermanyWestCentral", "germanywc", 72),
+    ("germanywestcentral", "GermanyWestCentral", "germanywc", 71),
     ("francecentral", "FranceCentral", "centralfrance", 45),
     ("switzerlandnorth", "SwitzerlandNorth", "switzerlandn", 61),
     ("norwayeast", "NorwayEast", "norwaye", 56),
@@ -161,6 +164,7 @@ def _own_codes_values():
         arc_net = "203.0.113.%d/29" % (8 * index)
         storage_net = "198.51.100.%d/28" % (16 * index)
         values.append(e("AzureArcInfrastructure." + suffix, [arc_net], code, region_id, "AzureArcInfrastructure", 5))
+        values[-1]["properties"]["networkFeatures"] = None  # as the real regional Arc entries have it
         values.append(e("Storage." + suffix, [storage_net], code, region_id, "AzureStorage", 9))
         values.append(e("AzureCloud." + code, [arc_net, storage_net], code, region_id, change_number=40,
                         features=()))
