@@ -188,6 +188,7 @@ options:
     description:
       - Seconds the whole download of O(url) (and O(public_url)) may take - connection, headers and body together,
         whatever the server does (a server that trickles its answer or sends without end is cut off at this time).
+      - More than 0 and at most 3600.
     type: float
     default: 30
 notes:
@@ -337,7 +338,7 @@ class LookupModule(LookupBase):
             stf, found_dir = self._load(cloud, variables or {}, kwargs)
             tags = self.get_option("tags") or st.default_tags(cloud, self.get_option("scenarios"))
             public = None
-            if cloud in st.NEEDS_PUBLIC_ARC:
+            if cloud in st.NEEDS_PUBLIC_ARC and st.wants_arc(tags):
                 public = self._load_public(variables or {}, found_dir)
             for item in (stf, public):
                 warning = item and st.age_warning(item, max_age, today=datetime.date.today(),

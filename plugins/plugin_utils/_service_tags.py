@@ -632,13 +632,13 @@ def missing_message(stf, missing):
         "tag" if one else "tags", ", ".join(parts), "is" if one else "are", stf.source, stf.cloud, stf.change_number)
 
 
-def _wants_arc(tags):
+def wants_arc(tags):
     return ARC_TAG.lower() in (str(t).lower() for t in tags or ())
 
 
 def arc_full_note(tags, regions, include_global):
     """The warning when include_global=false would have narrowed AzureArcInfrastructure, else None."""
-    if include_global or not regions or not _wants_arc(tags):
+    if include_global or not regions or not wants_arc(tags):
         return None
     return ("%s is kept in full although include_global=false narrows the other tags to %s: Microsoft requires "
             "the full range (the regional ranges miss the global components)" % (ARC_TAG, ", ".join(regions)))
@@ -647,7 +647,7 @@ def arc_full_note(tags, regions, include_global):
 def public_arc_note(cloud, tags, public):
     """The warning for Gov and China rules without the public cloud's AzureArcInfrastructure ranges, else None."""
     cloud = normalize_cloud(cloud)
-    if cloud not in NEEDS_PUBLIC_ARC or public is not None or not _wants_arc(tags):
+    if cloud not in NEEDS_PUBLIC_ARC or public is not None or not wants_arc(tags):
         return None
     return ("only the %s file was given: Microsoft requires the public cloud's %s ranges too for IP rules in %s "
             "(the %s tag alone is no longer supported since 2025-10-28); set public_path= or public_url= to the "
@@ -741,7 +741,7 @@ def prefixes(stf, cloud, tags=None, scenarios=(), regions=(), include_global=Tru
     if not tags:
         tags = default_tags(cloud, scenarios)
     entries, missing = select(stf, tags, regions=regions, include_global=include_global, on_missing=on_missing)
-    if public is not None and cloud in NEEDS_PUBLIC_ARC and _wants_arc(tags):
+    if public is not None and cloud in NEEDS_PUBLIC_ARC and wants_arc(tags):
         entries.append(public_arc_entry(public))
     else:
         public = None
