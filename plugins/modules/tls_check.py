@@ -140,8 +140,9 @@ effective:
 cipher_suites:
   description:
     - Microsoft's listed suites (C(required), in Microsoft's order), those the system-default client offered per TLS
-      version (C(offered)), the suite each loopback handshake negotiated (C(negotiated)), and C(ok) when a handshake
-      completed with a listed suite. V(null) when O(cipher_suites=false).
+      version (C(offered)), the listed suite each loopback handshake negotiated (C(negotiated)), and C(ok) when a
+      handshake completed from a client that offered a listed suite of that version. V(null) when
+      O(cipher_suites=false).
   returned: always
   type: dict
   sample: {ok: true, required: [TLS_AES_256_GCM_SHA384, TLS_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
@@ -408,12 +409,13 @@ def cipher_suites(cli, cert, key, timeout):
     """Which of Microsoft's suites the system-default client offers, by one loopback handshake per TLS version.
 
     TLS 1.2: the server has only Microsoft's two suites, so a completed handshake proves the client offers one.
-    TLS 1.3: Python's server cannot narrow its TLS 1.3 suites, so the handshake counts when the suite it
-    negotiated is one of Microsoft's; the suites offered are what the server saw of the client's list.
+    TLS 1.3: Python's server cannot narrow its TLS 1.3 suites, so the handshake counts when it completed and the
+    client's list, as the server saw it, holds one of Microsoft's.
     """
     required = _tls_guidance.suites()
     out = {"ok": False, "required": [s["name"] for s in required], "offered": {}, "negotiated": {},
            "tool": "openssl s_client", "source": _tls_guidance.SOURCE, "error": None}
+    completed = []
     for version in ("TLSv1.3", "TLSv1.2"):
         listed = _tls_guidance.suites(version)
         names = dict((s["openssl"], s["name"]) for s in listed)
@@ -434,7 +436,10 @@ def cipher_suites(cli, cert, key, timeout):
         thread.join(timeout)
         out["offered"][version] = [names[c] for c in names if c in seen.get("shared", ())]
         out["negotiated"][version] = names.get(cipher) if protocol == version else None
-    out["ok"] = any(out["negotiated"].values())
+        # A completed handshake at this version from a client that offers a listed suite: a server with only the
+        # listed suites would have agreed too (the TLS 1.3 server may have preferred another suite of the client's).
+        completed.append(protocol == version and bool(out["offered"][version]))
+    out["ok"] = any(completed)
     return out
 
 

@@ -94,6 +94,21 @@ def test_a_client_without_the_suites_is_reported(run, monkeypatch, tmp_path):
 
 
 @NEEDS_OPENSSL
+def test_one_listed_tls13_suite_is_enough(run, monkeypatch, tmp_path):
+    # CHACHA20 first: the loopback server may pick it, yet the client offers a listed suite, which is what counts.
+    conf = tmp_path / "openssl.cnf"
+    conf.write_text("openssl_conf = init\n[init]\nssl_conf = ssl\n[ssl]\nsystem_default = sysdef\n[sysdef]\n"
+                    "CipherString = ECDHE-ECDSA-AES256-GCM-SHA384\n"
+                    "Ciphersuites = TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256\n")
+    monkeypatch.setenv("OPENSSL_CONF", str(conf))
+    code, result, _out, _argv = run({"measure": False})
+    suites = result["cipher_suites"]
+    assert code == 0 and suites["ok"] is True
+    assert suites["offered"] == {"TLSv1.3": ["TLS_AES_128_GCM_SHA256"], "TLSv1.2": []}
+    assert suites["negotiated"]["TLSv1.2"] is None
+
+
+@NEEDS_OPENSSL
 def test_the_protocol_measurement_and_check_mode(run):
     code, result, _out, _argv = run({"cipher_suites": False, "_ansible_check_mode": True})
     assert code == 0 and result["changed"] is False
