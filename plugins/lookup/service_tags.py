@@ -20,8 +20,16 @@ description:
     the file's C(changeNumber).
   - By default the tags are the ones Microsoft's Arc network requirements name for the cloud, taken from the
     collection's endpoint catalogue (the same list as the C(service_tags) that the P(arcready.network.endpoints#lookup) lookup
-    returns), that is C(AzureActiveDirectory), C(AzureTrafficManager), C(AzureResourceManager), C(AzureArcInfrastructure) and
-    C(Storage), plus C(WindowsAdminCenter) when O(scenarios) contains V(wac).
+    returns), that is C(AzureActiveDirectory), C(AzureTrafficManager), C(AzureResourceManager), C(AzureArcInfrastructure),
+    C(Storage) and, in Azure Cloud, C(AzureFrontDoor.Frontend) (required since April 2026), plus C(WindowsAdminCenter)
+    when O(scenarios) contains V(wac).
+  - Azure Government and Azure operated by 21Vianet - Microsoft requires the B(public) cloud's C(AzureArcInfrastructure)
+    ranges too (the Gov and China tags alone are no longer supported since 2025-10-28). Give the public file with
+    O(public_path) or O(public_url); when O(path) is a directory that also holds a C(ServiceTags_Public_YYYYMMDD.json),
+    the newest one is taken from there. With one file only, the lookup warns.
+  - C(AzureArcInfrastructure) is always taken in full - Microsoft says its regional ranges miss the global components.
+  - Bounded - a file or download larger than 64 MiB is refused (the real file is about 4 MiB), a download must finish
+    within O(timeout) in all, and a path that is a device, a FIFO or a socket is refused without reading it.
   - The file is read from O(path) (a file, or a directory that a site mirrors the weekly download into) or downloaded
     by the controller from O(url). Nothing is sent to the managed hosts.
   - Checks the file's structure and its C(cloud) field against O(cloud), fails on a requested tag the file does not
@@ -46,6 +54,17 @@ options:
     ini:
       - section: arcready_service_tags
         key: path
+  public_path:
+    description:
+      - With O(cloud=AzureUSGovernment) or O(cloud=AzureChinaCloud), the B(public) cloud's Service Tags file (or a
+        directory holding it), whose C(AzureArcInfrastructure) prefixes are added (as C(Public:AzureArcInfrastructure)
+        in RV(_list[].tags)). Searched like O(path). Ignored for O(cloud=AzureCloud).
+    type: str
+  public_url:
+    description:
+      - Like O(public_path), downloaded from this URL (with the same O(timeout), certificate and proxy options as O(url)).
+        Set only one of O(public_path) and O(public_url).
+    type: str
   url:
     description:
       - Download the file from this URL on the controller instead (an internal mirror, or Microsoft's current download
@@ -89,8 +108,10 @@ options:
   regions:
     description:
       - Also select the regional variants of the selected tags for these regions (C(Storage.EastUS) for V(eastus)),
-        that is the entries whose C(properties.region) is the region. Short names (V(eastus)) or display names
-        (V(East US)).
+        ARM names (V(germanywestcentral)), display names (V(Germany West Central)) or the file's own codes.
+      - Real files name several regions by their own codes, for example C(properties.region) is C(germanywc) in
+        C(Storage.GermanyWestCentral) and C(AzureCloud.germanywc). The lookup learns each region's names from the file itself - C(properties.region),
+        the tag name suffix and C(properties.regionId) - so a region is found whatever the file calls it.
       - A region that no entry of the file has is an error.
       - On its own this only adds the regional variants to RV(_list[].tags), since each is part of its global tag;
         combine it with O(include_global=false) to narrow the rules to the regions.
@@ -103,8 +124,8 @@ options:
       - With V(false) and O(regions) set, a tag that has a regional variant for one of the regions is represented by
         its variants only. A tag without such a variant (C(AzureActiveDirectory) and C(AzureTrafficManager) have none)
         keeps its global entry, so the agent never loses a required service.
-      - Microsoft's documentation says C(AzureArcInfrastructure) cannot be regional and regional subsets miss the
-        global Arc hosts; name C(AzureArcInfrastructure) with a region suffix in O(tags) only if you have checked it.
+      - C(AzureArcInfrastructure) keeps its global entry all the same, with a warning - Microsoft requires its full
+        range; a regional C(AzureArcInfrastructure.<Region>) named in O(tags) is refused.
     type: bool
     default: true
   ip_version:
@@ -165,7 +186,9 @@ options:
     default: true
   timeout:
     description:
-      - Seconds to wait for O(url) to answer.
+      - Seconds the whole download of O(url) (and O(public_url)) may take - connection, headers and body together,
+        whatever the server does (a server that trickles its answer or sends without end is cut off at this time).
+      - More than 0 and at most 3600.
     type: float
     default: 30
 notes:
@@ -257,12 +280,17 @@ _list:
       description: The file's date as C(YYYY-MM-DD) (see O(max_age_days)), or V(null) when a download has neither.
       type: str
       sample: "2024-03-25"
+    public_source:
+      description: The public file (or URL) whose C(AzureArcInfrastructure) was added for Gov or China, else V(null).
+      type: str
+      sample: /srv/ansible/files/service_tags/ServiceTags_Public_20240325.json
 """
 
 import datetime
 import email.utils
 import os
 import ssl
+from http.client import HTTPException
 from urllib.error import HTTPError, URLError
 from urllib.parse import unquote, urlparse
 
@@ -301,24 +329,38 @@ class LookupModule(LookupBase):
         if max_age is None or max_age < 0:
             raise AnsibleLookupError(PREFIX + "max_age_days must be 0 (no check) or a positive number of days, not %r"
                                      % (max_age,))
+        timeout = self.get_option("timeout")
+        if timeout is None or not 0 < timeout <= 3600:
+            raise AnsibleLookupError(PREFIX + "timeout must be a number of seconds above 0 and at most 3600, not %r"
+                                     % (timeout,))
         try:
             cloud = st.normalize_cloud(self.get_option("cloud"))
-            stf = self._load(cloud, variables or {}, kwargs)
-            warning = st.age_warning(stf, max_age, today=datetime.date.today(), cloud=cloud)
-            if warning:
-                display.warning(PREFIX + warning)
+            stf, found_dir = self._load(cloud, variables or {}, kwargs)
+            tags = self.get_option("tags") or st.default_tags(cloud, self.get_option("scenarios"))
+            public = None
+            if cloud in st.NEEDS_PUBLIC_ARC and st.wants_arc(tags):
+                public = self._load_public(variables or {}, found_dir)
+            for item in (stf, public):
+                warning = item and st.age_warning(item, max_age, today=datetime.date.today(),
+                                                  cloud="AzureCloud" if item is public else cloud)
+                if warning:
+                    display.warning(PREFIX + warning)
             on_missing = self.get_option("on_missing")
             elements, missing = st.prefixes(
                 stf,
                 cloud,
-                tags=self.get_option("tags"),
-                scenarios=self.get_option("scenarios"),
+                tags=tags,
                 regions=self.get_option("regions"),
                 include_global=self.get_option("include_global"),
                 ip_version=self.get_option("ip_version"),
                 merge_prefixes=self.get_option("merge"),
                 on_missing=on_missing,
+                public=public,
             )
+            for note in (st.public_arc_note(cloud, tags, public),
+                         st.arc_full_note(tags, self.get_option("regions"), self.get_option("include_global"))):
+                if note:
+                    display.warning(PREFIX + note)
         except st.ServiceTagsError as exc:
             raise AnsibleLookupError(PREFIX + to_native(exc))
         if missing and on_missing == "warn":
@@ -330,62 +372,96 @@ class LookupModule(LookupBase):
     # ----------------------------------------------------------------------------------------- sources
 
     def _load(self, cloud, variables, direct):
+        """The file for ``cloud`` and, when path= named a directory, that directory (else None)."""
         url = self.get_option("url")
         path = self.get_option("path")
         if url and "path" in direct and "url" in direct:
             raise st.ServiceTagsError("give path or url, not both (path=%s, url=%s)" % (path, mask_url(url)))
         if url and "path" not in direct:
-            return self._download(url)
+            return self._download(url), None
         if not path:
             raise st.ServiceTagsError("path is empty; set path= to a Service Tags file or directory, or url=")
+        return self._load_path(path, cloud, variables, "path")
+
+    def _load_path(self, path, cloud, variables, option):
         resolved = self._resolve(path, variables)
         if resolved is None:
             raise st.ServiceTagsError(
                 "no Service Tags file or directory at '%s' (searched the role's and play's files/ directories and the "
-                "playbook directory); download %s from %s into files/service_tags/, or set path= (a file or a "
-                "directory) or url=" % (path, st.expected_file_name(cloud), st.DOWNLOAD_PAGE[cloud]))
+                "playbook directory); download %s from %s into files/service_tags/, or set %s= (a file or a "
+                "directory) or %s=" % (path, st.expected_file_name(cloud), st.DOWNLOAD_PAGE[cloud], option,
+                                       option.replace("path", "url")))
+        directory = None
         if os.path.isdir(resolved):
-            chosen = st.newest_in_directory(resolved, cloud)
-            display.vvv(PREFIX + "using %s, the newest %s in %s" % (chosen, st.expected_file_name(cloud), resolved))
-            resolved = chosen
-        return st.load_path(resolved)
+            directory = resolved
+            resolved = st.newest_in_directory(resolved, cloud)
+            display.vvv(PREFIX + "using %s, the newest %s in %s" % (resolved, st.expected_file_name(cloud), directory))
+        return st.load_path(resolved), directory
+
+    def _load_public(self, variables, found_dir):
+        """The public file for Gov and China rules: public_path, public_url, or the newest one next to path."""
+        public_path = self.get_option("public_path")
+        public_url = self.get_option("public_url")
+        if public_path and public_url:
+            raise st.ServiceTagsError("give public_path or public_url, not both (public_path=%s, public_url=%s)"
+                                      % (public_path, mask_url(public_url)))
+        if public_url:
+            return self._download(public_url)
+        if public_path:
+            return self._load_path(public_path, "AzureCloud", variables, "public_path")[0]
+        if found_dir is not None:
+            try:
+                chosen = st.newest_in_directory(found_dir, "AzureCloud")
+            except st.ServiceTagsError:
+                return None
+            display.vvv(PREFIX + "using %s, the newest public file in %s, for the public AzureArcInfrastructure"
+                        % (chosen, found_dir))
+            return st.load_path(chosen)
+        return None
 
     def _resolve(self, path, variables):
         path = os.path.expanduser(path)
         if os.path.isabs(path):
-            return path if os.path.exists(path) else None
+            return path if os.path.lexists(path) else None
         if self._loader is not None:
             found = self.find_file_in_search_path(variables, "files", path, ignore_missing=True)
             if found:
                 return to_text(found)
-        return os.path.abspath(path) if os.path.exists(path) else None
+        return os.path.abspath(path) if os.path.lexists(path) else None
 
     def _download(self, url):
         shown = mask_url(url)  # never print a password embedded in the URL
-        display.vvv(PREFIX + "downloading %s" % shown)
-        try:
-            response = open_url(
+        timeout = self.get_option("timeout")
+        display.vvv(PREFIX + "downloading %s (at most %s seconds, %d MiB)" % (shown, timeout, st.MAX_BYTES >> 20))
+
+        def opener():
+            return open_url(
                 url,
                 validate_certs=self.get_option("validate_certs"),
                 ca_path=self.get_option("ca_path"),
                 use_proxy=self.get_option("use_proxy"),
-                timeout=self.get_option("timeout"),
+                timeout=timeout,
                 http_agent="arcready.network-service_tags",
             )
-            data = response.read()
-            last_modified = response.headers.get("Last-Modified")
+
+        try:
+            data, headers = st.bounded_download(opener, shown, timeout)
+            last_modified = headers.get("Last-Modified")
+        except st.ServiceTagsError:
+            raise  # already says what and how to fix it
         except HTTPError as exc:
             raise st.ServiceTagsError("could not download %s: HTTP %s %s; check url= (Microsoft's download link "
                                       "changes every week, so point url= at a mirror or use path=)"
                                       % (shown, exc.code, exc.reason))
-        except (SSLValidationError, URLError, ConnectionError, OSError, ValueError) as exc:
+        except (SSLValidationError, URLError, ConnectionError, OSError, ValueError, HTTPException) as exc:
             reason = getattr(exc, "reason", None) or exc
             if isinstance(exc, SSLValidationError) or isinstance(reason, ssl.SSLCertVerificationError):
                 raise st.ServiceTagsError("could not download %s: its TLS certificate was not trusted (%s); set "
                                           "ca_path= to the PEM bundle of the CA that issued it"
                                           % (shown, to_native(getattr(reason, "verify_message", None) or reason)))
             raise st.ServiceTagsError("could not download %s: %s; check url=, the controller's network and proxy "
-                                      "settings (use_proxy), or use path=" % (shown, to_native(reason)))
+                                      "settings (use_proxy), or use path="
+                                      % (shown, to_native(reason) or type(exc).__name__))
         name = unquote(urlparse(url).path.rsplit("/", 1)[-1])
         file_date = st.date_from_name(name)
         origin = "file name"

@@ -30,6 +30,9 @@ import difflib
 import json
 import os
 import re
+import socket
+import stat
+import threading
 
 try:
     import netaddr
@@ -40,6 +43,7 @@ except ImportError as _exc:  # pragma: no cover - exercised by monkeypatching HA
     HAS_NETADDR = False
     NETADDR_IMPORT_ERROR = _exc
 
+from ansible_collections.arcready.network.plugins.module_utils import _catalogue
 from ansible_collections.arcready.network.plugins.module_utils._catalogue import (
     CatalogueError,
     check_cloud,
@@ -73,6 +77,16 @@ DOWNLOAD_PAGE = {
     "AzureChinaCloud": "https://www.microsoft.com/download/details.aspx?id=57062",
 }
 
+# The largest file read or downloaded. Microsoft's public file is about 4 MiB; a cap stops a device, an endless
+# download or a wrong file from filling the controller's memory.
+MAX_BYTES = 64 * 1024 * 1024
+# Required by Microsoft's current page (2026-04) in Azure Cloud; catalogue_service_tags() of the catalogue's
+# current edition will name it too, this only makes sure it is there until then.
+FRONT_DOOR = "AzureFrontDoor.Frontend"
+ARC_TAG = "AzureArcInfrastructure"
+# Gov and China: the public cloud's AzureArcInfrastructure ranges are required too (required after 2025-10-28).
+NEEDS_PUBLIC_ARC = ("AzureUSGovernment", "AzureChinaCloud")
+
 FILE_NAME_RE = re.compile(r"^ServiceTags_(?P<cloud>[A-Za-z0-9]+)_(?P<date>\d{8})\.json$", re.IGNORECASE)
 IP_VERSIONS = ("4", "6", "both")
 ON_MISSING = ("error", "warn", "ignore")
@@ -85,14 +99,15 @@ class ServiceTagsError(ValueError):
 class ServiceTag(object):
     """One entry of ``values``: a tag (``Storage``) or a regional variant (``Storage.EastUS``)."""
 
-    __slots__ = ("name", "region", "prefixes", "change_number", "system_service")
+    __slots__ = ("name", "region", "prefixes", "change_number", "system_service", "region_id")
 
-    def __init__(self, name, region, prefixes, change_number, system_service):
+    def __init__(self, name, region, prefixes, change_number, system_service, region_id=None):
         self.name = name
         self.region = region
         self.prefixes = prefixes
         self.change_number = change_number
         self.system_service = system_service
+        self.region_id = region_id
 
     @property
     def base(self):
@@ -121,14 +136,69 @@ class ServiceTagsFile(object):
             self.by_lower.setdefault(tag.name.lower(), tag)
             if tag.region:
                 self.variants.setdefault(tag.base.lower(), []).append(tag)
+        self.region_aliases = learn_regions(tags)
 
     @property
     def regions(self):
+        """The file's own region codes (properties.region), lower case."""
         return sorted(set(t.region.lower() for t in self.tags if t.region))
 
     @property
     def prefix_count(self):
         return sum(len(t.prefixes) for t in self.tags)
+
+
+# --------------------------------------------------------------------------------------------- regions
+
+def _squash(name):
+    """``Germany West Central``, ``GermanyWestCentral`` and ``germanywestcentral`` are one key."""
+    return re.sub(r"[\s_-]", "", str(name)).lower()
+
+
+def arm_region_name(region):
+    """The ARM name for an ARM or display name (``East US 2`` -> ``eastus2``).
+
+    Uses the catalogue's region table when it has one (``_catalogue.arm_region_name``, from the catalogue's
+    editions work); without it, a display name squashed to lower case is the ARM name for every Azure region.
+    """
+    table = getattr(_catalogue, "arm_region_name", None)
+    if table is not None:
+        try:
+            known = table(region)
+        except (CatalogueError, TypeError, ValueError):
+            known = None
+        if known:
+            return known
+    return _squash(region)
+
+
+def learn_regions(tags):
+    """Every name the file uses for a region -> the file's own region codes (``properties.region``).
+
+    Real files do not always write a region's ARM name: ``Storage.GermanyWestCentral`` and
+    ``AzureCloud.germanywc`` both carry ``"region": "germanywc"`` and the same ``regionId``. So the code, the
+    tag name suffix (``GermanyWestCentral``, the ARM name in PascalCase) and every name sharing a ``regionId``
+    all lead to the codes of that region. Nothing is taken from a table: a file with new codes works as is.
+    """
+    aliases = {}
+    by_id = {}
+    for tag in tags:
+        if not tag.region:
+            continue
+        code = tag.region.lower()
+        names = {code, _squash(code)}
+        if "." in tag.name:
+            names.add(_squash(tag.name.split(".", 1)[1]))
+        for name in names:
+            aliases.setdefault(name, set()).add(code)
+        if tag.region_id:
+            group = by_id.setdefault(tag.region_id, (set(), set()))
+            group[0].update(names)
+            group[1].add(code)
+    for names, codes in by_id.values():
+        for name in names:
+            aliases[name].update(codes)
+    return dict((name, tuple(sorted(codes))) for name, codes in aliases.items())
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -169,11 +239,16 @@ def date_from_name(name):
 
 
 def default_tags(cloud, scenarios=()):
-    """The seed's tags for a cloud, from the endpoint catalogue (WindowsAdminCenter when "wac" is a scenario)."""
+    """The tags Microsoft's current page names for a cloud, from the endpoint catalogue (WindowsAdminCenter when
+    "wac" is a scenario), with AzureFrontDoor.Frontend in Azure Cloud (required since April 2026)."""
     try:
-        return catalogue_service_tags(check_cloud(cloud), scenarios)
+        cloud = check_cloud(cloud)
+        tags = list(catalogue_service_tags(cloud, scenarios))
     except CatalogueError as exc:
         raise ServiceTagsError(str(exc))
+    if cloud == "AzureCloud" and FRONT_DOOR.lower() not in (t.lower() for t in tags):
+        tags.append(FRONT_DOOR)
+    return tags
 
 
 def normalize_cloud(cloud):
@@ -203,6 +278,10 @@ def parse(data, source, file_date=None, date_origin=None):
         raise ServiceTagsError("%s is empty; download the Service Tags file again" % source)
     try:
         doc = json.loads(data)
+    except RecursionError:
+        raise ServiceTagsError("%s is nested too deeply to be a Service Tags file (JSON arrays or objects inside each "
+                               "other beyond Python's limit); it is not the weekly download: download it again"
+                               % source)
     except ValueError as exc:
         detail = getattr(exc, "msg", str(exc))
         where = ""
@@ -257,19 +336,141 @@ def validate(doc, source, file_date=None, date_origin=None):
         if not isinstance(region, str):
             raise ServiceTagsError("%s: properties.region must be a string, not %r" % (where, region))
         system_service = props.get("systemService") or ""
-        tags.append(ServiceTag(name, region, prefixes, _int_like(props.get("changeNumber")), system_service))
+        tags.append(ServiceTag(name, region, prefixes, _int_like(props.get("changeNumber")), system_service,
+                               _int_like(props.get("regionId"))))
     return ServiceTagsFile(change_number, cloud, tags, source, file_date=file_date, date_origin=date_origin)
+
+
+def _kind(mode):
+    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def too_big(source, limit=None):
+    limit = MAX_BYTES if limit is None else limit
+    size = ("%d MiB" % (limit >> 20)) if limit % (1 << 20) == 0 else ("%d bytes" % limit)
+    return ServiceTagsError("%s is larger than %s, the most this collection reads (Microsoft's weekly file is about "
+                            "4 MiB); it is not a Service Tags file: check path= or url=" % (source, size))
+
+
+def read_regular_file(path, source):
+    """The bytes and modification time of a regular file of at most MAX_BYTES.
+
+    Opened without blocking and checked with fstat before any read, so a FIFO (which would wait for a writer),
+    a device (/dev/zero never ends) or a directory is refused by name instead of hanging or filling memory.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except (IOError, OSError) as exc:
+        raise ServiceTagsError("cannot read %s: %s" % (source, exc.strerror or exc))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ServiceTagsError("%s is %s, not a file; set path= to a Service Tags JSON file (or a directory "
+                                   "that holds them)" % (source, _kind(info.st_mode)))
+        if info.st_size > MAX_BYTES:
+            raise too_big(source)
+        chunks = []
+        total = 0
+        while True:
+            chunk = os.read(fd, min(1 << 20, MAX_BYTES + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > MAX_BYTES:  # it grew while being read
+                raise too_big(source)
+        return b"".join(chunks), info.st_mtime
+    except (IOError, OSError) as exc:
+        raise ServiceTagsError("cannot read %s: %s" % (source, exc.strerror or exc))
+    finally:
+        os.close(fd)
+
+
+def bounded_download(opener, source, timeout, max_bytes=None):
+    """``(body, headers)`` of ``opener()`` (an HTTP response), within ``timeout`` seconds and ``max_bytes`` in all.
+
+    The socket timeout of urllib bounds each read only, so a server that trickles its headers or sends an endless
+    body would never be cut off. The download runs in a worker thread that the caller stops waiting for at the
+    deadline; the body is read in pieces (``read1``) and given up past ``max_bytes``. Errors of ``opener()`` are
+    raised here unchanged, for the caller to explain.
+    """
+    max_bytes = MAX_BYTES if max_bytes is None else max_bytes
+    state = {}
+    stop = threading.Event()
+
+    def work():
+        try:
+            response = opener()
+            state["response"] = response
+            length = str(response.headers.get("Content-Length") or "").strip()
+            if length.isdigit() and int(length) > max_bytes:
+                state["too_big"] = True
+                return
+            read = getattr(response, "read1", None) or response.read
+            chunks = []
+            total = 0
+            while not stop.is_set():
+                chunk = read(1 << 16)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
+                if total > max_bytes:
+                    state["too_big"] = True
+                    return
+            state["body"] = b"".join(chunks)
+            state["headers"] = response.headers
+        # Any error of opener() or of the read is handed to the caller as is.
+        except Exception as exc:  # pylint: disable=broad-except
+            state["error"] = exc
+        finally:
+            if "response" in state and "body" not in state:
+                _close_quietly(state["response"])
+
+    worker = threading.Thread(target=work, name="arcready-service-tags-download")
+    worker.daemon = True
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        stop.set()
+        _shutdown_socket(state.get("response"))
+        raise ServiceTagsError("could not download %s within timeout=%s seconds (the whole download, headers and "
+                               "body, must fit in it): the server answers too slowly or without end; raise timeout, "
+                               "use a nearer mirror, or download the file and set path=" % (source, timeout))
+    if "error" in state:
+        raise state["error"]
+    if state.get("too_big"):
+        raise too_big(source, max_bytes)
+    return state["body"], state["headers"]
+
+
+def _close_quietly(response):
+    try:
+        response.close()
+    except Exception:  # pylint: disable=broad-except
+        pass  # best effort on a connection being given up
+
+
+def _shutdown_socket(response):
+    """Wake a worker blocked in recv on ``response``'s socket (closing the buffered reader would wait for it)."""
+    sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except (OSError, ValueError):
+            pass
 
 
 def load_path(path, source=None):
     """Read and parse a file; its date comes from its name, else from its modification time."""
     source = source or path
-    try:
-        with open(path, "rb") as stream:
-            data = stream.read()
-        mtime = os.stat(path).st_mtime
-    except (IOError, OSError) as exc:
-        raise ServiceTagsError("cannot read %s: %s" % (source, exc.strerror or exc))
+    data, mtime = read_regular_file(path, source)
     file_date = date_from_name(path)
     origin = "file name"
     if file_date is None:
@@ -351,31 +552,38 @@ def age_warning(stf, max_age_days, today=None, cloud="AzureCloud"):
 
 
 def normalize_regions(stf, regions):
-    """Region names as the file writes them (lower-case short names); raise for a region not in the file."""
+    """The file's own region codes for ARM or display names (or the file's codes); raise for one not in the file."""
     out = []
-    known = stf.regions
+    aliases = stf.region_aliases
     for region in regions or ():
-        short = str(region).replace(" ", "").lower()
-        if short not in known:
-            close = _closest(short, known)
+        codes = aliases.get(arm_region_name(region)) or aliases.get(_squash(region))
+        if not codes:
+            known = stf.regions
+            names = sorted(aliases)
+            close = _closest(_squash(region), names)
             hint = ("closest in the file: %s" % ", ".join(close)) if close else (
                 "the file has %d regions, e.g. %s" % (len(known), ", ".join(known[:5])) if known else
                 "the file has no regional tags")
-            raise ServiceTagsError("region '%s' is not in %s (%s); use the short region name, e.g. eastus"
-                                   % (region, stf.source, hint))
-        if short not in out:
-            out.append(short)
+            raise ServiceTagsError("region '%s' is not in %s (%s); use the ARM name (eastus) or the display name "
+                                   "(East US)" % (region, stf.source, hint))
+        for code in codes:
+            if code not in out:
+                out.append(code)
     return out
 
 
-# --------------------------------------------------------------------------------------------- select
+def _is_arc(entry):
+    return entry.base.lower() == ARC_TAG.lower()
+
 
 def select(stf, tags, regions=(), include_global=True, on_missing="error"):
     """The ServiceTag entries for the requested tags; returns ``(entries, missing_tag_names)``.
 
     ``regions`` adds each tag's regional variants (``Storage.EastUS``) for those regions. With
     ``include_global=False`` a tag that has such variants is represented by them alone; a tag without a
-    variant for any of the regions (AzureActiveDirectory, AzureTrafficManager) keeps its global entry.
+    variant for any of the regions (AzureActiveDirectory, AzureTrafficManager) keeps its global entry, and
+    AzureArcInfrastructure always keeps it: Microsoft requires its full range (the regional parts miss the
+    global components), so a regional AzureArcInfrastructure tag named in ``tags`` is refused.
     """
     if on_missing not in ON_MISSING:
         raise ServiceTagsError("on_missing must be one of %s, not %r" % (", ".join(ON_MISSING), on_missing))
@@ -395,10 +603,14 @@ def select(stf, tags, regions=(), include_global=True, on_missing="error"):
             if requested not in missing:
                 missing.append(requested)
             continue
+        if entry.region and _is_arc(entry):
+            raise ServiceTagsError(
+                "tag '%s' is a regional part of %s, which Microsoft requires in full (the regional ranges miss the "
+                "global components of the service): name %s in tags instead" % (entry.name, ARC_TAG, ARC_TAG))
         variants = []
         if regions:
             variants = [v for v in stf.variants.get(entry.name.lower(), ()) if v.region.lower() in regions]
-        if include_global or not variants:
+        if include_global or not variants or _is_arc(entry):
             add(entry)
         for variant in variants:
             add(variant)
@@ -418,6 +630,39 @@ def missing_message(stf, missing):
     one = len(missing) == 1
     return "%s %s %s not in %s (cloud '%s', changeNumber %d)" % (
         "tag" if one else "tags", ", ".join(parts), "is" if one else "are", stf.source, stf.cloud, stf.change_number)
+
+
+def wants_arc(tags):
+    return ARC_TAG.lower() in (str(t).lower() for t in tags or ())
+
+
+def arc_full_note(tags, regions, include_global):
+    """The warning when include_global=false would have narrowed AzureArcInfrastructure, else None."""
+    if include_global or not regions or not wants_arc(tags):
+        return None
+    return ("%s is kept in full although include_global=false narrows the other tags to %s: Microsoft requires "
+            "the full range (the regional ranges miss the global components)" % (ARC_TAG, ", ".join(regions)))
+
+
+def public_arc_note(cloud, tags, public):
+    """The warning for Gov and China rules without the public cloud's AzureArcInfrastructure ranges, else None."""
+    cloud = normalize_cloud(cloud)
+    if cloud not in NEEDS_PUBLIC_ARC or public is not None or not wants_arc(tags):
+        return None
+    return ("only the %s file was given: Microsoft requires the public cloud's %s ranges too for IP rules in %s "
+            "(the %s tag alone is no longer supported since 2025-10-28); set public_path= or public_url= to the "
+            "public file (%s, from %s), or put it in the same directory as the %s file"
+            % (cloud, ARC_TAG, cloud, ARC_TAG, expected_file_name("AzureCloud"), DOWNLOAD_PAGE["AzureCloud"], cloud))
+
+
+def public_arc_entry(public):
+    """The public file's AzureArcInfrastructure, renamed ``Public:AzureArcInfrastructure`` for the results."""
+    check_file_cloud(public, "AzureCloud")
+    entry = public.by_lower.get(ARC_TAG.lower())
+    if entry is None:
+        raise ServiceTagsError("%s has no %s tag, which the Gov and China rules need from the public file; use "
+                               "the weekly public file unchanged" % (public.source, ARC_TAG))
+    return ServiceTag("Public:" + entry.name, "", entry.prefixes, entry.change_number, entry.system_service)
 
 
 # --------------------------------------------------------------------------------------------- merge
@@ -485,16 +730,21 @@ def merge(entries, ip_version="both", merge_prefixes=True, source="the Service T
 
 
 def prefixes(stf, cloud, tags=None, scenarios=(), regions=(), include_global=True, ip_version="both",
-             merge_prefixes=True, on_missing="error"):
+             merge_prefixes=True, on_missing="error", public=None):
     """Everything the lookup does after loading: returns ``(elements, missing_tag_names)``.
 
-    Each element is a dict: prefix, version, tags, change_number, cloud, file_cloud, source, file_date.
+    Each element is a dict: prefix, version, tags, change_number, cloud, file_cloud, source, file_date,
+    public_source. ``public`` (a parsed public file) adds its AzureArcInfrastructure to Gov and China rules.
     """
     cloud = normalize_cloud(cloud)
     check_file_cloud(stf, cloud)
     if not tags:
         tags = default_tags(cloud, scenarios)
     entries, missing = select(stf, tags, regions=regions, include_global=include_global, on_missing=on_missing)
+    if public is not None and cloud in NEEDS_PUBLIC_ARC and wants_arc(tags):
+        entries.append(public_arc_entry(public))
+    else:
+        public = None
     merged = merge(entries, ip_version=ip_version, merge_prefixes=merge_prefixes, source=stf.source)
     file_date = stf.file_date.isoformat() if stf.file_date else None
     elements = [
@@ -507,6 +757,7 @@ def prefixes(stf, cloud, tags=None, scenarios=(), regions=(), include_global=Tru
             "file_cloud": stf.cloud,
             "source": stf.source,
             "file_date": file_date,
+            "public_source": public.source if public is not None else None,
         }
         for net, names in merged
     ]

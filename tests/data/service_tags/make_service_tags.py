@@ -7,6 +7,8 @@
     # the small synthetic file (documentation address ranges only), the checked-in fixtures' source
     python tests/data/service_tags/make_service_tags.py --synthetic -o tests/data/service_tags/
     python tests/data/service_tags/make_service_tags.py --synthetic --cloud AzureGovernment -o tests/data/service_tags/
+    # the public file whose regions use the real files' own codes (Storage.GermanyWestCentral, "region": "germanywc")
+    python tests/data/service_tags/make_service_tags.py --own-codes -o tests/data/service_tags/own_codes/
 
     # the lab: make a tag contain the fake endpoints' addresses
     python tests/data/service_tags/make_service_tags.py --synthetic \
@@ -131,6 +133,60 @@ def _china_values():
 SYNTHETIC = {"Public": (400, _public_values), "AzureGovernment": (90, _government_values),
              "China": (25, _china_values)}
 
+# Real files write several regions by codes of their own in properties.region (and in AzureCloud.<code>), while
+# the other regional tags carry the ARM name in PascalCase: Storage.GermanyWestCentral has "region": "germanywc".
+# (ARM name, tag suffix, the file's own code, regionId). Checked against a public mirror of the weekly file
+# (maciejporebski/azure-ips, serviceTags/<tag>/serviceTag.json): AzureArcInfrastructure.GermanyWestCentral and
+# AzureCloud.germanywc both have "region": "germanywc", "regionId": 71, and AzureCloud.centralfrance and
+# AzureCloud.usstagee exist; some regional entries have "networkFeatures": null. The other regionIds are made up;
+# within a file they are shared by every entry of one region, as in the real file.
+OWN_CODES = [
+    ("germanywestcentral", "GermanyWestCentral", "germanywc", 71),
+    ("francecentral", "FranceCentral", "centralfrance", 45),
+    ("switzerlandnorth", "SwitzerlandNorth", "switzerlandn", 61),
+    ("norwayeast", "NorwayEast", "norwaye", 56),
+    ("eastus", "EastUS", "eastus", 32),
+]
+# A staging region that only has an AzureCloud.<code> tag, as in the real file (AzureCloud.usstagee).
+OWN_CODES_AZURECLOUD_ONLY = [("usstagee", 82)]
+
+
+def _own_codes_values():
+    """A public file whose regions use the real files' own codes (documentation ranges only)."""
+    e = entry
+    values = [
+        e("AzureActiveDirectory", ["192.0.2.0/27", "2001:db8:a::/48"], system_service="AzureAD", change_number=11),
+        e("AzureTrafficManager", ["192.0.2.64/28"], system_service="AzureTrafficManager", change_number=3),
+        e("AzureFrontDoor.Frontend", ["192.0.2.240/28"], system_service="AzureFrontDoor", change_number=6),
+    ]
+    arc, storage, cloud = [], [], []
+    for index, (_arm, suffix, code, region_id) in enumerate(OWN_CODES):
+        arc_net = "203.0.113.%d/29" % (8 * index)
+        storage_net = "198.51.100.%d/28" % (16 * index)
+        values.append(e("AzureArcInfrastructure." + suffix, [arc_net], code, region_id, "AzureArcInfrastructure", 5))
+        values[-1]["properties"]["networkFeatures"] = None  # as the real regional Arc entries have it
+        values.append(e("Storage." + suffix, [storage_net], code, region_id, "AzureStorage", 9))
+        values.append(e("AzureCloud." + code, [arc_net, storage_net], code, region_id, change_number=40,
+                        features=()))
+        arc.append(arc_net)
+        storage.append(storage_net)
+        cloud += [arc_net, storage_net]
+    for code, region_id in OWN_CODES_AZURECLOUD_ONLY:
+        values.append(e("AzureCloud." + code, ["198.51.100.240/28"], code, region_id, change_number=2, features=()))
+        cloud.append("198.51.100.240/28")
+    # The global entries hold the union of their regions plus global-only ranges, as in the real file.
+    values.append(e("AzureArcInfrastructure", arc + ["203.0.113.128/28", "2001:db8:d::/48"],
+                    system_service="AzureArcInfrastructure", change_number=20, features=("API", "NSG", "UDR", "FW")))
+    values.append(e("Storage", storage + ["2001:db8:e::/48"], system_service="AzureStorage", change_number=50))
+    values.append(e("AzureCloud", cloud + ["192.0.2.0/24", "2001:db8::/32"], change_number=100, features=()))
+    return values
+
+
+def own_codes(change_number=None):
+    """The public Service Tags document whose regions use the file's own codes."""
+    return {"changeNumber": 410 if change_number is None else change_number, "cloud": "Public",
+            "values": _own_codes_values()}
+
 
 def synthetic(cloud="Public", change_number=None):
     """The synthetic Service Tags document for a cloud (the file's cloud value or a collection cloud name)."""
@@ -184,6 +240,10 @@ REGIONS = [
     ("indonesiacentral", "IndonesiaCentral"), ("malaysiawest", "MalaysiaWest"), ("chilecentral", "ChileCentral"),
     ("austriaeast", "AustriaEast"),
 ]
+
+REAL_FILE_CODES = dict((arm, code) for arm, _suffix, code, _rid in OWN_CODES)
+REAL_FILE_CODES.update({"germanynorth": "germanyn", "norwaywest": "norwayw", "switzerlandwest": "switzerlandw",
+                        "francesouth": "southfrance", "brazilsoutheast": "brazilse"})
 
 # Regional services (name, systemService, weight): the weight scales the prefixes per region.
 REGIONAL_SERVICES = [
@@ -263,9 +323,11 @@ def real_size(seed=1, tags=3000, prefixes=50000, cloud="Public", change_number=N
             count = max(1, int(round(weight * per_weight * rng.uniform(0.5, 1.5))))
             plist = [alloc.take() for dummy in range(count)]
             union.extend(plist)
-            # AzureCloud's regional tags are lower case (AzureCloud.eastus), the others PascalCase (Storage.EastUS).
-            regional_name = name + "." + (short if name == "AzureCloud" else pascal)
-            regional.append(entry(regional_name, plist, short, region_id, system_service,
+            # AzureCloud's regional tags are lower case (AzureCloud.eastus), the others PascalCase (Storage.EastUS);
+            # some regions carry the file's own code instead of the ARM name (germanywc), as in the real file.
+            code = REAL_FILE_CODES.get(short, short)
+            regional_name = name + "." + (code if name == "AzureCloud" else pascal)
+            regional.append(entry(regional_name, plist, code, region_id, system_service,
                                   rng.randrange(1, 60), ("API", "NSG") if name != "AzureCloud" else ()))
         values.append(entry(name, union, "", 0, system_service, rng.randrange(10, 200),
                             ("API", "NSG", "UDR", "FW") if name != "AzureCloud" else ()))
@@ -330,6 +392,8 @@ def main(argv=None):
     kind = parser.add_mutually_exclusive_group(required=True)
     kind.add_argument("--synthetic", action="store_true", help="the small file with documentation ranges")
     kind.add_argument("--real-size", action="store_true", help="a file of real size (deterministic)")
+    kind.add_argument("--own-codes", action="store_true",
+                      help="the small public file whose regions use the real files' own codes (germanywc, ...)")
     parser.add_argument("--cloud", default="Public", help="Public (default), AzureGovernment or China")
     parser.add_argument("--date", help="YYYYMMDD for the file name when -o is a directory (default: the fixture "
                                        "date for --synthetic, today for --real-size)")
@@ -348,6 +412,9 @@ def main(argv=None):
             parser.error("--date takes YYYYMMDD, not %r" % args.date)
     if args.synthetic:
         doc = synthetic(args.cloud, args.change_number)
+        date = args.date
+    elif args.own_codes:
+        doc = own_codes(args.change_number)
         date = args.date
     else:
         doc = real_size(args.seed, args.tags, args.prefixes, args.cloud, args.change_number)

@@ -47,7 +47,8 @@ def set_fact(tmpl, tasks, name):
 
 
 def read_tags(**overrides):
-    tmpl = templar(arc_firewall_destinations="service_tags", arc_firewall_service_tags_path=FIXTURE, **overrides)
+    overrides.setdefault("arc_firewall_service_tags_path", FIXTURE)
+    tmpl = templar(arc_firewall_destinations="service_tags", **overrides)
     facts = set_fact(tmpl, _yaml("tasks", "service_tags.yml"), "Read the Service Tags file once for the play")
     (key, result), = facts["__arc_firewall_service_tags_cache"].items()
     assert key == tmpl.template(_trust("{{ __arc_firewall_service_tags_key }}"))
@@ -133,3 +134,24 @@ def test_windows_rules_get_the_prefixes_in_chunks():
     win = set_fact(tmpl, tasks, "Work out the rules")["__arc_firewall_windows_rules"]
     assert len(win) == 1 and win[0]["remote"] != "any"
     assert sorted(win[0]["remote"].split(",")) == sorted(result["prefixes"])
+
+
+def test_gov_rules_take_the_public_file_given_to_the_role():
+    gov = os.path.join(REPO, "tests", "data", "service_tags", "ServiceTags_AzureGovernment_20260105.json")
+    dummy, alone = read_tags(arc_firewall_cloud="AzureUSGovernment", arc_firewall_service_tags_path=gov)
+    dummy, both = read_tags(arc_firewall_cloud="AzureUSGovernment", arc_firewall_service_tags_path=gov,
+                            arc_firewall_service_tags_public_path=FIXTURE)
+    # The public AzureArcInfrastructure ranges (203.0.113.0/27, 203.0.113.40/29, 2001:db8:d::/48) are added.
+    assert set(both["prefixes"]) - set(alone["prefixes"]) >= {"203.0.113.40/29", "2001:db8:d::/48"}
+
+
+def test_the_file_is_read_by_the_first_host_and_taken_by_the_others():
+    tasks = _yaml("tasks", "service_tags.yml")
+    first = find_task(tasks, "Read the Service Tags file once for the play")
+    take = find_task(tasks, "Take this host's prefixes")
+    own = find_task(tasks, "Read this host's own file (its options differ from the first host's)")
+    assert first.get("run_once") is True
+    # Only the host whose options are not in the cache reads; the others only index the cache.
+    assert "__arc_firewall_service_tags_read" not in str(take["ansible.builtin.set_fact"])
+    assert " not in " not in take["when"]
+    assert own["when"] == take["when"].replace(" in ", " not in ")

@@ -12,6 +12,8 @@ import rolelab as r
 
 # The tags Microsoft's Arc network requirements name for AzureCloud (no wac scenario here): the role's default.
 ARC_TAGS = {"AzureActiveDirectory", "AzureTrafficManager", "AzureResourceManager", "AzureArcInfrastructure", "Storage"}
+# Since April 2026 also AzureFrontDoor.Frontend (a dotted global tag, not a regional variant).
+ARC_GLOBAL_DOTTED = {"AzureFrontDoor.Frontend"}
 
 
 def _files():
@@ -28,7 +30,8 @@ def _load(path):
 
 
 def _arc_networks(doc):
-    return [ipaddress.ip_network(p) for v in doc["values"] if v["name"].split(".")[0] in ARC_TAGS
+    return [ipaddress.ip_network(p) for v in doc["values"]
+            if v["name"].split(".")[0] in ARC_TAGS or v["name"] in ARC_GLOBAL_DOTTED
             for p in v["properties"]["addressPrefixes"]]
 
 

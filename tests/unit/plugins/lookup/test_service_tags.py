@@ -20,6 +20,7 @@ import os
 import ssl
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -27,6 +28,8 @@ import pytest
 from ansible.errors import AnsibleLookupError
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import lookup_loader
+
+from ansible_collections.arcready.network.plugins.plugin_utils import _service_tags as st
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 DATA = os.path.join(ROOT, "tests", "data", "service_tags")
@@ -40,8 +43,14 @@ gen = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(gen)
 
 TODAY = datetime.date.today()
-DEFAULT_V4 = ["192.0.2.0/26", "192.0.2.64/28", "198.51.100.0/25", "198.51.100.128/26", "198.51.100.192/27",
+DEFAULT_V4 = ["192.0.2.0/26", "192.0.2.64/28", "192.0.2.240/28", "198.51.100.0/25", "198.51.100.128/26", "198.51.100.192/27",
               "203.0.113.0/27", "203.0.113.40/29"]
+NO_PUBLIC = (P + "only the %s file was given: Microsoft requires the public cloud's AzureArcInfrastructure ranges "
+             "too for IP rules in %s (the AzureArcInfrastructure tag alone is no longer supported since 2025-10-28); set "
+             "public_path= or "
+             "public_url= to the public file (ServiceTags_Public_YYYYMMDD.json, from "
+             "https://www.microsoft.com/download/details.aspx?id=56519), or put it in the same directory as the %s "
+             "file")
 DEFAULT_V6 = ["2001:db8:a::/48", "2001:db8:b::/64", "2001:db8:c::/47", "2001:db8:e::/48"]
 
 
@@ -90,7 +99,8 @@ def test_file_path(lookup, warnings):
     result = run(lookup, path=PUBLIC, max_age_days=0)
     assert [e["prefix"] for e in result] == DEFAULT_V4 + DEFAULT_V6
     assert result[-1] == {"prefix": "2001:db8:e::/48", "version": 6, "tags": ["Storage"], "change_number": 400,
-                          "cloud": "AzureCloud", "file_cloud": "Public", "source": PUBLIC, "file_date": "2026-01-05"}
+                          "cloud": "AzureCloud", "file_cloud": "Public", "source": PUBLIC, "file_date": "2026-01-05",
+                          "public_source": None}
     assert warnings == []
 
 
@@ -101,10 +111,15 @@ def test_options(lookup, warnings):
         ("192.0.2.0/26", ["AzureActiveDirectory"]),
         ("192.0.2.64/28", ["AzureTrafficManager"]),
         ("192.0.2.96/28", ["WindowsAdminCenter"]),
+        ("192.0.2.240/28", ["AzureFrontDoor.Frontend"]),
         ("198.51.100.0/26", ["AzureResourceManager.EastUS"]),
         ("198.51.100.128/26", ["Storage.EastUS"]),
-        ("203.0.113.0/28", ["AzureArcInfrastructure.EastUS"]),
+        ("203.0.113.0/27", ["AzureArcInfrastructure", "AzureArcInfrastructure.EastUS"]),
+        ("203.0.113.40/29", ["AzureArcInfrastructure"]),
     ]
+    assert warnings == [P + "AzureArcInfrastructure is kept in full although include_global=false narrows the other "
+                        "tags to East US: Microsoft requires the full range (the regional ranges miss the global "
+                        "components)"]
     result = run(lookup, path=PUBLIC, max_age_days=0, tags=["AzureCloud"], ip_version="6", merge=False)
     assert [e["prefix"] for e in result] == ["2001:db8::/32"]
     result = run(lookup, path=GOV, cloud="AzureUSGovernment", max_age_days=0, tags=["Storage"], regions=["usgovarizona"],
@@ -202,7 +217,8 @@ def test_absent_tag(lookup, warnings):
         "set on_missing=warn, or use a file that has it" % GOV)
     result = run(lookup, path=GOV, cloud="AzureUSGovernment", scenarios=["wac"], max_age_days=0, on_missing="warn")
     assert "203.0.113.64/28" in [e["prefix"] for e in result]
-    assert warnings == [P + "tag 'WindowsAdminCenter' is not in %s (cloud 'AzureGovernment', changeNumber 90); the "
+    assert warnings == [NO_PUBLIC % (("AzureUSGovernment",) * 3),
+                        P + "tag 'WindowsAdminCenter' is not in %s (cloud 'AzureGovernment', changeNumber 90); the "
                         "other tags' prefixes are returned" % GOV]
     del warnings[:]
     assert run(lookup, path=GOV, cloud="AzureUSGovernment", tags=["Nope"], max_age_days=0, on_missing="ignore") == []
@@ -211,7 +227,8 @@ def test_absent_tag(lookup, warnings):
 
 def test_unknown_region(lookup):
     assert fails(lookup, path=PUBLIC, regions=["eastsu"], max_age_days=0) == (
-        P + "region 'eastsu' is not in %s (closest in the file: eastus); use the short region name, e.g. eastus" % PUBLIC)
+        P + "region 'eastsu' is not in %s (closest in the file: eastus); use the ARM name (eastus) or the display "
+        "name (East US)" % PUBLIC)
 
 
 def test_invalid_choices_are_rejected_by_ansible(lookup):
@@ -240,7 +257,7 @@ def test_netaddr_missing(lookup, monkeypatch):
 def test_old_file_warns(lookup, warnings, tmp_path):
     path = fresh(tmp_path, days_old=20)
     result = run(lookup, path=path)
-    assert len(result) == 11
+    assert len(result) == len(DEFAULT_V4 + DEFAULT_V6)
     assert warnings == [
         P + "%s is 20 days old (dated %s by its file name), older than max_age_days=14; Microsoft publishes the file "
         "weekly and starts using new ranges a week after adding them, so rules built from it may miss current "
@@ -399,7 +416,122 @@ def test_https_needs_the_mirror_ca(lookup, warnings, tmp_path):
         ca.cert_pem.write_to_path(str(ca_file))
         result = run(lookup, url=url, use_proxy=False, ca_path=str(ca_file))
         assert [e["prefix"] for e in result] == DEFAULT_V4 + DEFAULT_V6
-        assert len(run(lookup, url=url, use_proxy=False, validate_certs=False)) == 11
+        assert len(run(lookup, url=url, use_proxy=False, validate_certs=False)) == len(DEFAULT_V4 + DEFAULT_V6)
     finally:
         server.shutdown()
         server.server_close()
+
+
+# ------------------------------------------------------------------------------------------------ bounded (issue 13)
+
+class _Hostile(BaseHTTPRequestHandler):
+    """/trickle: the status line and headers one byte every 0.2 s; /endless: a 200 whose body never ends."""
+
+    def do_GET(self):  # noqa: N802 - http.server API
+        try:
+            if self.path == "/trickle":
+                for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 1000:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            else:
+                self.send_response(200)
+                self.end_headers()
+                chunk = b" " * 65536
+                while True:
+                    self.wfile.write(chunk)
+        except OSError:
+            pass  # the lookup hung up, as it should
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def hostile_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hostile)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield "http://127.0.0.1:%d" % server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_trickling_server_is_cut_off_at_the_timeout(lookup, hostile_server):
+    started = time.monotonic()
+    message = fails(lookup, url=hostile_server + "/trickle", use_proxy=False, timeout=1)
+    elapsed = time.monotonic() - started
+    assert message == (
+        P + "could not download %s/trickle within timeout=1.0 seconds (the whole download, headers and body, must fit "
+        "in it): the server answers too slowly or without end; raise timeout, use a nearer mirror, or download the "
+        "file and set path=" % hostile_server)
+    assert elapsed < 3, elapsed
+
+
+def test_an_endless_body_is_refused_at_the_size_cap(lookup, hostile_server, monkeypatch):
+    monkeypatch.setattr(st, "MAX_BYTES", 4 << 20)  # the cap is 64 MiB; 4 MiB keeps the test quick
+    message = fails(lookup, url=hostile_server + "/endless", use_proxy=False, timeout=20)
+    assert message == (P + "%s/endless is larger than 4 MiB, the most this collection reads (Microsoft's weekly file "
+                       "is about 4 MiB); it is not a Service Tags file: check path= or url=" % hostile_server)
+
+
+@pytest.mark.parametrize("timeout", [0, -1, 1e308, float("inf"), float("nan")])
+def test_timeout_must_be_sane(lookup, timeout):
+    assert fails(lookup, path=PUBLIC, timeout=timeout) == (
+        P + "timeout must be a number of seconds above 0 and at most 3600, not %r" % (float(timeout),))
+
+
+def test_devices_and_fifos_given_as_path_are_refused(lookup, tmp_path):
+    assert fails(lookup, path="/dev/zero") == (
+        P + "/dev/zero is a character device, not a file; set path= to a Service Tags JSON file (or a directory that "
+        "holds them)")
+    fifo = str(tmp_path / "tags.json")
+    os.mkfifo(fifo)
+    assert fails(lookup, path=fifo) == (
+        P + "%s is a FIFO (named pipe), not a file; set path= to a Service Tags JSON file (or a directory that holds "
+        "them)" % fifo)
+
+
+def test_deep_json_names_the_file(lookup, tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 200000)
+    assert fails(lookup, path=str(path), max_age_days=0) == (
+        P + "%s is nested too deeply to be a Service Tags file (JSON arrays or objects inside each other beyond "
+        "Python's limit); it is not the weekly download: download it again" % path)
+
+
+# ------------------------------------------------------------------------------------------------ public Arc (issue 14)
+
+def test_gov_takes_the_public_file_from_the_same_directory(lookup, warnings, tmp_path):
+    fresh(tmp_path, cloud="AzureGovernment")
+    public = fresh(tmp_path, cloud="Public")
+    result = run(lookup, path=str(tmp_path), cloud="AzureUSGovernment")
+    assert warnings == []
+    arc = [e["prefix"] for e in result if "Public:AzureArcInfrastructure" in e["tags"]]
+    assert arc == ["203.0.113.0/27", "203.0.113.40/29", "2001:db8:d::/48"]
+    assert {e["public_source"] for e in result} == {public}
+
+
+def test_gov_takes_public_path_or_public_url(lookup, warnings, http_server):
+    by_path = run(lookup, path=GOV, public_path=PUBLIC, cloud="AzureUSGovernment", max_age_days=0)
+    assert warnings == [] and {e["public_source"] for e in by_path} == {PUBLIC}
+    base, today_name = http_server
+    url = base + today_name
+    by_url = run(lookup, path=GOV, public_url=url, cloud="AzureUSGovernment", max_age_days=0, use_proxy=False)
+    assert [e["prefix"] for e in by_url] == [e["prefix"] for e in by_path]
+    assert fails(lookup, path=GOV, public_path=PUBLIC, public_url=url, cloud="AzureUSGovernment") == (
+        P + "give public_path or public_url, not both (public_path=%s, public_url=%s)" % (PUBLIC, url))
+
+
+def test_china_with_one_file_warns(lookup, warnings):
+    china = os.path.join(DATA, "ServiceTags_China_20260105.json")
+    run(lookup, path=china, cloud="AzureChinaCloud", max_age_days=0)
+    assert warnings == [NO_PUBLIC % (("AzureChinaCloud",) * 3)]
+
+
+def test_regions_by_arm_name_on_a_file_with_its_own_codes(lookup, warnings):
+    own = os.path.join(DATA, "own_codes", "ServiceTags_Public_20260105.json")
+    result = run(lookup, path=own, max_age_days=0, tags=["Storage"], regions=["Germany West Central", "francecentral"],
+                 include_global=False, merge=False)
+    assert [(e["prefix"], e["tags"]) for e in result] == [
+        ("198.51.100.0/28", ["Storage.GermanyWestCentral"]), ("198.51.100.16/28", ["Storage.FranceCentral"])]

@@ -278,8 +278,12 @@ def _names(entries):
 
 
 def test_default_tags_come_from_the_catalogue():
-    assert st.default_tags("AzureCloud") == _catalogue.service_tags("AzureCloud")
-    assert st.default_tags("AzureCloud", ["wac"]) == _catalogue.service_tags("AzureCloud", ["wac"])
+    # The catalogue's tags, plus Front Door in Azure Cloud (Microsoft's page since April 2026), once.
+    extra = [] if "AzureFrontDoor.Frontend" in _catalogue.service_tags("AzureCloud") else ["AzureFrontDoor.Frontend"]
+    assert st.default_tags("AzureCloud") == _catalogue.service_tags("AzureCloud") + extra
+    assert st.default_tags("AzureCloud", ["wac"]) == _catalogue.service_tags("AzureCloud", ["wac"]) + extra
+    assert st.default_tags("AzureCloud").count("AzureFrontDoor.Frontend") == 1
+    assert "AzureFrontDoor.Frontend" not in st.default_tags("AzureUSGovernment") + st.default_tags("AzureChinaCloud")
     assert "WindowsAdminCenter" in st.default_tags("AzureCloud", ["wac"])
     assert "WindowsAdminCenter" not in st.default_tags("AzureUSGovernment")
 
@@ -290,14 +294,16 @@ def test_select_default_and_regions():
     entries, missing = st.select(stf, tags)
     assert missing == []
     assert _names(entries) == ["AzureActiveDirectory", "AzureTrafficManager", "AzureResourceManager",
-                               "AzureArcInfrastructure", "Storage"]
+                               "AzureArcInfrastructure", "Storage", "AzureFrontDoor.Frontend"]
     entries, _missing = st.select(stf, tags, regions=["East US", "eastus"])
     assert _names(entries) == ["AzureActiveDirectory", "AzureTrafficManager", "AzureResourceManager",
                                "AzureResourceManager.EastUS", "AzureArcInfrastructure",
-                               "AzureArcInfrastructure.EastUS", "Storage", "Storage.EastUS"]
+                               "AzureArcInfrastructure.EastUS", "Storage", "Storage.EastUS", "AzureFrontDoor.Frontend"]
+    # AzureArcInfrastructure keeps its full range even when the others are narrowed (Microsoft's requirement).
     entries, _missing = st.select(stf, tags, regions=["westeurope"], include_global=False)
     assert _names(entries) == ["AzureActiveDirectory", "AzureTrafficManager", "AzureResourceManager.WestEurope",
-                               "AzureArcInfrastructure.WestEurope", "Storage.WestEurope"]
+                               "AzureArcInfrastructure", "AzureArcInfrastructure.WestEurope", "Storage.WestEurope",
+                               "AzureFrontDoor.Frontend"]
 
 
 def test_select_is_case_insensitive_and_takes_regional_names():
@@ -334,14 +340,16 @@ def test_select_bad_arguments():
     assert err(st.select, stf, ["Storage"], on_missing="fail") == (
         "on_missing must be one of error, warn, ignore, not 'fail'")
     assert err(st.select, stf, ["Storage"], regions=["eastsu"]) == (
-        "region 'eastsu' is not in %s (closest in the file: eastus); use the short region name, e.g. eastus" % PUBLIC)
+        "region 'eastsu' is not in %s (closest in the file: eastus); use the ARM name (eastus) or the display name "
+        "(East US)" % PUBLIC)
     assert err(st.select, stf, ["Storage"], regions=["mars"]) == (
-        "region 'mars' is not in %s (the file has 2 regions, e.g. eastus, westeurope); use the short region name, "
-        "e.g. eastus" % PUBLIC)
+        "region 'mars' is not in %s (the file has 2 regions, e.g. eastus, westeurope); use the ARM name (eastus) "
+        "or the display name (East US)" % PUBLIC)
     document = doc()
     document["values"] = [v for v in document["values"] if not v["properties"]["region"]]
     assert err(st.select, parsed(document), ["Storage"], regions=["eastus"]) == (
-        "region 'eastus' is not in SRC (the file has no regional tags); use the short region name, e.g. eastus")
+        "region 'eastus' is not in SRC (the file has no regional tags); use the ARM name (eastus) or the display "
+        "name (East US)")
 
 
 # ------------------------------------------------------------------------------------------------ merge
@@ -357,6 +365,7 @@ def test_merge_default_selection_of_the_fixture():
     assert [(e["prefix"], e["version"], e["tags"]) for e in elements] == [
         ("192.0.2.0/26", 4, ["AzureActiveDirectory"]),
         ("192.0.2.64/28", 4, ["AzureTrafficManager"]),
+        ("192.0.2.240/28", 4, ["AzureFrontDoor.Frontend"]),
         ("198.51.100.0/25", 4, ["AzureResourceManager"]),
         ("198.51.100.128/26", 4, ["Storage"]),
         ("198.51.100.192/27", 4, ["Storage"]),
@@ -369,7 +378,7 @@ def test_merge_default_selection_of_the_fixture():
     ]
     assert elements[0] == {"prefix": "192.0.2.0/26", "version": 4, "tags": ["AzureActiveDirectory"],
                            "change_number": 400, "cloud": "AzureCloud", "file_cloud": "Public", "source": PUBLIC,
-                           "file_date": "2026-01-05"}
+                           "file_date": "2026-01-05", "public_source": None}
 
 
 def test_merge_wac_scenario_and_versions():
@@ -391,11 +400,15 @@ def test_merge_regional_only():
     assert [(e["prefix"], e["tags"]) for e in elements] == [
         ("192.0.2.0/26", ["AzureActiveDirectory"]),
         ("192.0.2.64/28", ["AzureTrafficManager"]),
+        ("192.0.2.240/28", ["AzureFrontDoor.Frontend"]),
         ("198.51.100.0/26", ["AzureResourceManager.EastUS"]),
         ("198.51.100.128/26", ["Storage.EastUS"]),
-        ("203.0.113.0/28", ["AzureArcInfrastructure.EastUS"]),
+        # AzureArcInfrastructure stays in full: Microsoft requires it.
+        ("203.0.113.0/27", ["AzureArcInfrastructure", "AzureArcInfrastructure.EastUS"]),
+        ("203.0.113.40/29", ["AzureArcInfrastructure"]),
         ("2001:db8:a::/48", ["AzureActiveDirectory"]),
         ("2001:db8:b::/64", ["AzureTrafficManager"]),
+        ("2001:db8:d::/48", ["AzureArcInfrastructure"]),
     ]
     with_global, _missing = st.prefixes(stf, "AzureCloud", regions=["eastus"])
     assert ("198.51.100.0/25", ["AzureResourceManager", "AzureResourceManager.EastUS"]) in [
