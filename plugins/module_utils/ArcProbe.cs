@@ -834,11 +834,12 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
                     return String.Format(CultureInfo.InvariantCulture,
                         "the path contains a control character (U+{0:X4})", (int)c);
             }
+            // Before TryParse, which accepts "[::1]" too.
+            if (host.StartsWith("["))
+                return "the host is an IPv6 address in brackets; give it without brackets";
             IPAddress ip;
             if (IPAddress.TryParse(host, out ip))
                 return null;
-            if (host.StartsWith("["))
-                return "the host is an IPv6 address in brackets; give it without brackets";
             string wire;
             try
             {

@@ -347,7 +347,11 @@ foreach ($issuer in @($p.expected_issuers)) {
     if ($null -ne $issuer) { $settings.ExpectedIssuers.Add([string]$issuer) }
 }
 foreach ($key in @($p.resolve.Keys)) {
-    $settings.Resolve[[string]$key] = [string]$p.resolve[$key]
+    $address = $null
+    if (-not [System.Net.IPAddress]::TryParse([string]$p.resolve[$key], [ref]$address)) {
+        $module.FailJson("resolve: the value for '$key' is '$($p.resolve[$key])', which is not an IP address; map each host name to an address")
+    }
+    $settings.Resolve[[string]$key] = $address.ToString()
 }
 # TLS 1.3 in SChannel: Windows Server 2022 (build 20348) and later, on a runtime that knows the protocol.
 $settings.Tls13Available = ([Environment]::OSVersion.Version.Build -ge 20348) -and

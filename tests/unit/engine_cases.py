@@ -26,7 +26,7 @@ from hostile_servers import (
 from servers import INSPECTOR_ORG, LOOPBACK, TEST_CA_ORG, HTTPServer, refused_port
 
 HOST = "login.microsoftonline.com"
-TIMEOUT = 1.0
+TIMEOUT = 2.0
 BUDGET = 2 * TIMEOUT
 # The fields compared, engine against table and engine against engine.
 COMPARED = ("ok", "failed_stage", "failed_reason", "tls_inspection", "private", "http_status", "proxy", "addresses")
@@ -322,7 +322,8 @@ def ids():
 
 def run_python(endpoint, settings):
     """(result, seconds) of the Python engine for one prepared row; result None when it did not return within the
-    budget plus a margin (the thread is a daemon and ends when the row's servers stop)."""
+    budget plus a margin (the thread is a daemon and ends when the row's servers stop). An exception the engine
+    raised is raised here: an engine returns a result for every input."""
     import threading
     import time
     from ansible_collections.arcready.network.plugins.module_utils import _probe, _proxy
@@ -336,11 +337,37 @@ def run_python(endpoint, settings):
     box = {}
 
     def probe():
-        box["result"] = _probe.probe_endpoint(dict(endpoint), engine_settings)
+        try:
+            box["result"] = _probe.probe_endpoint(dict(endpoint), engine_settings)
+        except Exception as exc:  # pylint: disable=broad-except
+            box["raised"] = exc
 
     start = time.monotonic()
     worker = threading.Thread(target=probe)
     worker.daemon = True
     worker.start()
     worker.join(BUDGET + 2)
+    if "raised" in box:
+        raise box["raised"]
     return box.get("result"), time.monotonic() - start
+
+
+def run_python_all(prepared):
+    """run_python for every (row, prepare() answer) at once: {row name: (result or None, seconds or the exception)}."""
+    import threading
+    out = {}
+
+    def one(name, endpoint, settings):
+        try:
+            out[name] = run_python(endpoint, settings)
+        except Exception as exc:  # pylint: disable=broad-except  (the row's test reports it)
+            out[name] = (None, exc)
+
+    workers = [threading.Thread(target=one, args=(row["name"], endpoint, settings))
+               for row, (endpoint, settings, _seen, _display) in prepared]
+    for worker in workers:
+        worker.daemon = True
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return out

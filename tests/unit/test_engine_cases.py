@@ -14,9 +14,9 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.arcready.network.plugins.module_utils import _probe
-from engine_cases import CASES, ids, prepare, problems, run_python
+from engine_cases import CASES, ids, prepare, problems, run_python_all
 from hostile_servers import RsaCerts
-from servers import catalogue_names, lab  # noqa: F401  (lab is a fixture)
+from servers import Lab, catalogue_names
 
 # Until _probe.py emits the contract (failed_reason, elapsed_ms, hard deadlines) every row fails; strict, so the
 # marker turns into a failure by itself the day the engine follows the contract and a row still disagrees.
@@ -24,17 +24,24 @@ FOLLOWS_CONTRACT = "failed_reason" in _probe.new_result({"host": "h.example", "p
 
 
 @pytest.fixture(scope="module")
-def pki(tmp_path_factory):
-    return RsaCerts(tmp_path_factory.mktemp("engine-pki"), catalogue_names())
+def table_run(tmp_path_factory):
+    """Every row's servers started, then every row probed at once: the table costs about one budget."""
+    pki = RsaCerts(tmp_path_factory.mktemp("engine-pki"), catalogue_names())
+    lab = Lab()
+    try:
+        prepared = [(row, prepare(row, lab, pki)) for row in CASES]
+        results = run_python_all(prepared)
+        yield dict((row["name"], (row, prep) + results[row["name"]]) for row, prep in prepared)
+    finally:
+        lab.stop()
 
 
 @pytest.mark.xfail(not FOLLOWS_CONTRACT, strict=True,
                    reason="_probe.py does not emit the result contract yet (engine branch)")
-@pytest.mark.parametrize("row", CASES, ids=ids())
-def test_python_engine_follows_the_case_table(row, lab, pki):  # noqa: F811
-    endpoint, settings, seen, display = prepare(row, lab, pki)
-    result, elapsed = run_python(endpoint, settings)
-    assert result is not None, "the engine did not return within its budget (%.1f s)" % elapsed
+@pytest.mark.parametrize("name", ids())
+def test_python_engine_follows_the_case_table(table_run, name):
+    row, (endpoint, _settings, seen, display), result, elapsed = table_run[name]
+    assert result is not None, "the engine gave no result within its budget: %r" % (elapsed,)
     assert problems(row, "py", result, display, elapsed) == []
     if row["check"]:
         row["check"](seen, endpoint["port"])
