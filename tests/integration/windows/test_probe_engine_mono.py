@@ -18,6 +18,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import inspect
 import json
 import os
 import shutil
@@ -33,7 +34,7 @@ from servers import LOOPBACK, TEST_CA_ORG, Lab, catalogue_names
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 ENGINE = os.path.join(REPO, "plugins", "module_utils", "ArcProbe.cs")
-FOLLOWS_CONTRACT = "failed_reason" in _probe.new_result({"host": "h.example", "port": 443})
+FOLLOWS_CONTRACT = "failed_reason" in inspect.getsource(_probe)
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,9 @@
 # Copyright (c) arcready.network contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""probe.ps1 is PowerShell glue over the C# engine plugins/module_utils/ArcProbe.cs, and its option spec is probe.py's: the same options, types, defaults, choices, required, elements, no_log and
-suboptions, as the argument_spec the Python module really builds and as its DOCUMENTATION says.
+"""probe.ps1 is PowerShell glue over the C# engine plugins/module_utils/ArcProbe.cs, and its option spec is
+probe.py's: the same options, types, defaults, choices, required, elements, no_log and suboptions, as the
+argument_spec the Python module really builds and as its DOCUMENTATION says.
 
 The ``$spec`` hashtable is read by a small parser of PowerShell literals written for this test (no PowerShell is
 available here; see docs/windows.md), so ``$spec`` must stay a plain literal. ansible-test validate-modules makes
