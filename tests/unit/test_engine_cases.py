@@ -52,8 +52,9 @@ def test_python_engine_follows_the_case_table(table_run, name):
 def test_the_table_covers_every_reason_code():
     from ansible_collections.arcready.network.plugins.module_utils._contract import REASONS
     covered = set(row["expect"]["failed_reason"] for row in CASES)
-    # Not reproducible on loopback without a resolver or routing of our own: DNS answers, unroutable
-    # addresses, and the runtime's own cipher and policy refusals.
+    # Not reproducible on loopback without a resolver or routing of our own: DNS answers (the integration suite
+    # has them, in a network namespace: tests/integration/windows/dns_in_netns.py), unroutable addresses, and the
+    # runtime's own cipher and policy refusals.
     unreachable_here = {"dns.nxdomain", "dns.timeout", "dns.no_address", "dns.failed", "tcp.unreachable",
                         "tcp.failed", "tls.local_policy", "tls.no_common_cipher", "tls.failed"}
     assert set(REASONS) - covered == unreachable_here
