@@ -50,7 +50,7 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
     }
 
     /// <summary>The wall-clock budget of one endpoint. Every wait is cut to what is left of it, and when it runs
-    /// out a timer shuts every socket of the endpoint, so a server trickling bytes cannot stretch it.</summary>
+    /// out the watchdog shuts every socket of the endpoint, so a server trickling bytes cannot stretch it.</summary>
     public class Deadline : IDisposable
     {
         // A wait cut to the remaining budget ends a few milliseconds early or late; within this it counts as spent.
@@ -58,7 +58,6 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
         readonly Stopwatch watch = Stopwatch.StartNew();
         readonly object gate = new object();
         readonly List<Socket> sockets = new List<Socket>();
-        readonly Timer timer;
         bool expired;
         public readonly int BudgetMs;
         public readonly int TimeoutMs;
@@ -67,7 +66,7 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
         {
             TimeoutMs = timeoutMs;
             BudgetMs = budgetMs;
-            timer = new Timer(Expire, null, budgetMs, System.Threading.Timeout.Infinite);
+            Watchdog.Add(this);
         }
 
         public int ElapsedMs { get { return (int)watch.ElapsedMilliseconds; } }
@@ -102,7 +101,7 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
             Kill(socket);
         }
 
-        void Expire(object state)
+        internal void Expire()
         {
             List<Socket> doomed;
             lock (gate)
@@ -146,7 +145,69 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
 
         public void Dispose()
         {
-            timer.Dispose();
+            Watchdog.Remove(this);
+        }
+    }
+
+    /// <summary>One thread of its own that expires deadlines. Not a thread-pool timer: blocked TLS reads can
+    /// starve the pool (Mono runs SslStream's reads there), and then a timer would fire only once they end.</summary>
+    static class Watchdog
+    {
+        static readonly object gate = new object();
+        static readonly List<Deadline> pending = new List<Deadline>();
+        static Thread thread;
+
+        public static void Add(Deadline deadline)
+        {
+            lock (gate)
+            {
+                pending.Add(deadline);
+                if (thread == null)
+                {
+                    thread = new Thread(Loop);
+                    thread.IsBackground = true;
+                    thread.Name = "ArcProbe deadline watchdog";
+                    thread.Start();
+                }
+                Monitor.Pulse(gate);
+            }
+        }
+
+        public static void Remove(Deadline deadline)
+        {
+            lock (gate)
+            {
+                pending.Remove(deadline);
+            }
+        }
+
+        static void Loop()
+        {
+            while (true)
+            {
+                List<Deadline> due = new List<Deadline>();
+                lock (gate)
+                {
+                    int wait = System.Threading.Timeout.Infinite;
+                    foreach (Deadline deadline in pending)
+                    {
+                        int left = deadline.BudgetMs - deadline.ElapsedMs;
+                        if (left <= 0)
+                            due.Add(deadline);
+                        else if (wait == System.Threading.Timeout.Infinite || left < wait)
+                            wait = left;
+                    }
+                    foreach (Deadline deadline in due)
+                        pending.Remove(deadline);
+                    if (due.Count == 0)
+                    {
+                        Monitor.Wait(gate, wait);
+                        continue;
+                    }
+                }
+                foreach (Deadline deadline in due)
+                    deadline.Expire();
+            }
         }
     }
 

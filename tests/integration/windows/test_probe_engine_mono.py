@@ -30,7 +30,7 @@ import pytest
 from ansible_collections.arcready.network.plugins.module_utils import _probe, _proxy
 from ansible_collections.arcready.network.plugins.module_utils._contract import check_result
 from engine_cases import CASES, COMPARED, LOOPBACK6, ids, prepare, problems, run_python_all
-from hostile_servers import RsaCerts
+from hostile_servers import RsaCerts, SlowRelay
 from servers import LOOPBACK, TEST_CA_ORG, Lab, catalogue_names
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -293,3 +293,20 @@ def test_csharp_engine_dns_failures(dns_run):
 def test_python_engine_dns_failures(dns_run):
     got = dict((r.get("host"), (r.get("failed_stage"), r.get("failed_reason"))) for r in dns_run["py"] if r)
     assert got == DNS_CASES, dns_run["py"]
+
+
+def test_trickled_handshakes_in_parallel_stay_within_the_budget(harness, tmp_path):
+    """Ten handshakes crawling at once: Mono runs SslStream's reads on the thread pool, so a thread-pool timer
+    would starve behind them (this took 68 s before the watchdog got a thread of its own)."""
+    pki = RsaCerts(tmp_path, ["h%d.example" % i for i in range(10)])
+    lab = Lab()
+    try:
+        relay = lab._keep(SlowRelay((LOOPBACK, lab.http(cert=pki.valid).port)).start())  # pylint: disable=protected-access
+        lines = ["case", "set\ttimeout\t1", "set\tworkers\t10", "set\tca\t%s" % pki.ca_file]
+        lines += ["resolve\th%d.example\t%s" % (i, LOOPBACK) for i in range(10)]
+        lines += ["ep\thost=h%d.example\tport=%d" % (i, relay.port) for i in range(10)]
+        out = run_script(harness, lines)["cases"][0]
+    finally:
+        lab.stop()
+    assert [(r["failed_stage"], r["failed_reason"]) for r in out["results"]] == [("tls", "deadline.exceeded")] * 10
+    assert out["seconds"] < 2.0 + 1.5, out["seconds"]
