@@ -333,7 +333,7 @@ foreach ($item in $p.endpoints) {
     $null = $endpoints.Add([ArcProbe.Engine]::Explicit($item))
 }
 
-$settings = New-Object -TypeName ArcProbe.Settings
+$settings = [ArcProbe.Settings]::new()
 $settings.Timeout = [double]$p.timeout
 $settings.MinTlsVersion = $p.min_tls_version
 $settings.PrivateLink = [bool]$p.private_link

@@ -282,6 +282,31 @@ def test_ansible_packs_the_engine_with_the_module():
     assert base64.b64decode(finder.scripts[CS_UTIL + ".cs"].script) == open(CS, "rb").read()
 
 
+def test_every_engine_member_probe_ps1_calls_exists():
+    """No PowerShell runs here, so a renamed C# member would only fail on Windows: every [ArcProbe.Type]::Member
+    probe.ps1 calls is a public static member (or constant) of that type, every $settings./$proxy. member it uses
+    is a public field or property of Settings/Proxy."""
+    source = open(CS).read()
+    text = open(PS1).read()
+
+    def body(cls):
+        start = re.search(r"public (?:static )?class %s\b" % cls, source).start()
+        found = re.search(r"\n    (?:public |static |internal )*class ", source[start + 1:])
+        return source[start:start + 1 + found.start()] if found else source[start:]
+
+    calls = set(re.findall(r"\[ArcProbe\.(\w+)\]::(\w+)", text))
+    assert len(calls) >= 6, calls
+    for cls, member in calls:
+        if member == "new":
+            continue
+        assert re.search(r"public (?:static|const) [\w<>,\[\] ]+ %s\b" % member, body(cls)), (cls, member)
+    for variable, cls in (("settings", "Settings"), ("proxy", "Proxy")):
+        used = set(re.findall(r"\$%s\.(\w+)" % variable, text))
+        assert used, variable
+        for member in used:
+            assert re.search(r"public [\w<>,\[\] ]+ %s\b" % member, body(cls)), (cls, member)
+
+
 def test_ps1_returns_endpoints_and_contract_and_leaves_meaning_to_the_controller():
     text = open(PS1).read()
     for key in ("changed", "contract", "endpoints", "proxy", "proxy_source", "proxy_bypass"):
