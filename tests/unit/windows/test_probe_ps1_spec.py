@@ -2,8 +2,9 @@
 # Copyright (c) arcready.network contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""probe.ps1's option spec is probe.py's: the same options, types, defaults, choices, required, elements, no_log and
-suboptions, as the argument_spec the Python module really builds and as its DOCUMENTATION says.
+"""probe.ps1 is PowerShell glue over the C# engine plugins/module_utils/ArcProbe.cs, and its option spec is
+probe.py's: the same options, types, defaults, choices, required, elements, no_log and suboptions, as the
+argument_spec the Python module really builds and as its DOCUMENTATION says.
 
 The ``$spec`` hashtable is read by a small parser of PowerShell literals written for this test (no PowerShell is
 available here; see docs/windows.md), so ``$spec`` must stay a plain literal. ansible-test validate-modules makes
@@ -29,6 +30,8 @@ from ansible_collections.arcready.network.plugins.modules import probe as probe_
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 PS1 = os.path.join(REPO, "plugins", "modules", "probe.ps1")
+CS = os.path.join(REPO, "plugins", "module_utils", "ArcProbe.cs")
+CS_UTIL = "ansible_collections.arcready.network.plugins.module_utils.ArcProbe"
 
 
 # ------------------------------------------------------------------ a parser for PowerShell literals
@@ -251,20 +254,89 @@ def test_ps1_header_and_requires():
     assert text.startswith("#!powershell\n")
     assert "GNU General Public License v3.0+" in text.split("\n\n", 2)[1]
     assert re.search(r"(?im)^#AnsibleRequires -CSharpUtil Ansible\.Basic$", text)
-    assert re.search(r"(?im)^#AnsibleRequires -PowerShell Ansible\.ModuleUtils\.AddType$", text)
+    assert re.search(r"(?m)^#AnsibleRequires -CSharpUtil %s$" % re.escape(CS_UTIL), text)
     assert "[Ansible.Basic.AnsibleModule]::Create($args, $spec)" in text
 
 
-def test_ps1_returns_the_python_result_keys():
-    """Every key the Python module returns is set by probe.ps1 (top level), or by the C# engine (per endpoint)."""
+def test_the_engine_is_a_module_util_in_its_own_namespace():
+    """ArcProbe.cs follows ansible.windows' Process.cs: namespace = the util's FQCN, //TypeAccelerator lines for
+    the short names probe.ps1 uses."""
+    source = open(CS).read()
+    assert re.search(r"(?m)^namespace %s$" % re.escape(CS_UTIL), source)
+    used = set(re.findall(r"\[ArcProbe\.(\w+)\]|TypeName ArcProbe\.(\w+)", open(PS1).read()))
+    used = set(a or b for a, b in used)
+    declared = set(re.findall(r"(?m)^//TypeAccelerator -Name ArcProbe\.(\w+) -TypeName \1$", source))
+    assert used and used <= declared, used - declared
+    assert "@'" not in open(PS1).read(), "no C# here-string left in probe.ps1"
+
+
+def test_ansible_packs_the_engine_with_the_module():
+    """Ansible's own PowerShell dependency finder (what the controller runs to build the module payload) resolves
+    the #AnsibleRequires lines of probe.ps1 to ArcProbe.cs in this collection."""
+    from ansible.executor.powershell.module_manifest import PSModuleDepFinder
+    finder = PSModuleDepFinder()
+    found = finder.scan_module(open(PS1, "rb").read(), fqn="ansible_collections.arcready.network.plugins.modules.probe")
+    assert CS_UTIL + ".cs" in found, found
+    assert {"Ansible.Basic.cs", "Ansible.ModuleUtils.CommandUtil.psm1"} <= found, found
+    import base64
+    assert base64.b64decode(finder.scripts[CS_UTIL + ".cs"].script) == open(CS, "rb").read()
+
+
+def test_every_engine_member_probe_ps1_calls_exists():
+    """No PowerShell runs here, so a renamed C# member would only fail on Windows: every [ArcProbe.Type]::Member
+    probe.ps1 calls is a public static member (or constant) of that type, every $settings./$proxy. member it uses
+    is a public field or property of Settings/Proxy."""
+    source = open(CS).read()
     text = open(PS1).read()
-    for key in ("changed", "endpoints", "summary", "table", "proxy", "proxy_source", "proxy_bypass"):
+
+    def body(cls):
+        start = re.search(r"public (?:static )?class %s\b" % cls, source).start()
+        found = re.search(r"\n    (?:public |static |internal )*class ", source[start + 1:])
+        return source[start:start + 1 + found.start()] if found else source[start:]
+
+    calls = set(re.findall(r"\[ArcProbe\.(\w+)\]::(\w+)", text))
+    assert len(calls) >= 6, calls
+    for cls, member in calls:
+        if member == "new":
+            continue
+        assert re.search(r"public (?:static|const) [\w<>,\[\] ]+ %s\b" % member, body(cls)), (cls, member)
+    for variable, cls in (("settings", "Settings"), ("proxy", "Proxy")):
+        used = set(re.findall(r"\$%s\.(\w+)" % variable, text))
+        assert used, variable
+        for member in used:
+            assert re.search(r"public [\w<>,\[\] ]+ %s\b" % member, body(cls)), (cls, member)
+
+
+def test_ps1_returns_endpoints_and_contract_and_leaves_meaning_to_the_controller():
+    text = open(PS1).read()
+    for key in ("changed", "contract", "endpoints", "proxy", "proxy_source", "proxy_bypass"):
         assert "$module.Result.%s = " % key in text, key
-    from ansible_collections.arcready.network.plugins.module_utils._probe import new_result, summarize
-    for key in new_result({"host": "h", "port": 443}):
-        assert 'r["%s"] = ' % key in text, key
-    for key in summarize([]):
-        assert 'summary["%s"] = ' % key in text, key
+    # Summary, table and the fail_on verdict are computed on the controller, from either engine's endpoints.
+    for key in ("summary", "table"):
+        assert "$module.Result.%s" % key not in text, key
+    assert "$p.fail_on" not in text and "fail_on" not in open(CS).read()
+    # The defaults come from the controller: no issuer names and no bypass service names written here.
+    for default in ("Microsoft Corporation", "DigiCert", "'AAD', 'ARM'"):
+        body = text[text.index("$module = [Ansible.Basic.AnsibleModule]"):]
+        assert default not in body and default not in open(CS).read(), default
+
+
+def test_the_engine_sets_every_contract_field_in_order():
+    from ansible_collections.arcready.network.plugins.module_utils._contract import RESULT_FIELDS
+    source = open(CS).read()
+    new_result = source[source.index("public static Dictionary<string, object> NewResult("):]
+    assert re.findall(r'r\["(\w+)"\] = ', new_result)[:len(RESULT_FIELDS)] == list(RESULT_FIELDS)
+
+
+def test_the_engine_emits_only_documented_reason_codes_in_their_stages():
+    from ansible_collections.arcready.network.plugins.module_utils._contract import REASONS
+    source = open(CS).read()
+    pairs = re.findall(r'new ProbeException\("(\w+)", "([\w.]+)"', source)
+    assert len(pairs) > 30, pairs
+    for stage, reason in pairs:
+        assert reason in REASONS and stage in REASONS[reason][0], (stage, reason)
+    emitted = set(reason for _stage, reason in pairs) | {"deadline.exceeded"}  # Deadline.Exceeded()
+    assert emitted == set(REASONS), set(REASONS) ^ emitted
 
 
 # ------------------------------------------------------------------ syntax, with the tree-sitter grammar

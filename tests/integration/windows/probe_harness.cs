@@ -2,35 +2,45 @@
 // GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 // SPDX-License-Identifier: GPL-3.0-or-later
 //
-// Test driver for the C# probe engine of plugins/modules/probe.ps1 (the $ProbeEngine here-string), compiled
-// with it under Mono by tests/unit/windows/test_probe_engine_mono.py. It stands in for the PowerShell glue:
-// reads a tab-separated script on stdin, builds Settings and endpoint dicts, calls the engine, prints JSON.
+// Test driver for the C# probe engine plugins/module_utils/ArcProbe.cs, compiled with it under Mono by
+// tests/integration/windows/test_probe_engine_mono.py. It stands in for the PowerShell glue of probe.ps1: reads a
+// tab-separated script on stdin, builds Settings and endpoint dicts, calls the engine, prints JSON.
+// Values may hold \r, \n, \t, \xNN, \uNNNN and \\ escapes (Python's unicode_escape), so any host can be given.
 //
-//   set <name> <value>            timeout, min, ca, private_link, inspection, workers, noproxy
+//   case                          starts a case: fresh Settings and endpoints (every case runs at once at the end)
+//   set <name> <value>            timeout, budget, min, ca, private_link, inspection, workers, noproxy
 //   issuer <text>                 expected issuer (repeatable)
 //   resolve <host> <address>
 //   bypass <service>
 //   proxy <url> [<user> [<password>]]
 //   ep <key>=<value> ...          an endpoint (port is an int; required, probeable, private_capable and read_body
 //                                 are bools; bypass is a comma list)
-//   result <key>=<value> ...      a finished result dict for `table`/`summary` (ok, required, probeable,
-//                                 tls_inspection bools; private true/false/null; port int; null for null)
 //   call <function> <args...>     a pure function: IsPrivate, NoProxyMatch (host, comma list), WirePath, WireHost,
-//                                 ProxyDisplay (url [user [password]]), ProxyRedact, ProxyAuthorization, UrlSecrets,
-//                                 VersionName, Explicit (key=value ...)
-//   run                           probe every ep with ProbeAll; then prints results, summary and table
-//   table                         Table and Summarize of the result lines
+//                                 UrlHost, InputProblem (host, port, path), ProxyDisplay (url [user [password]]),
+//                                 ProxyRedact, ProxyAuthorization, UrlSecrets, VersionName, Explicit (key=value ...)
+//
+// Output: {"cases": [{"results": [...], "seconds": n}, ...], "calls": [...]}
 
 using System;
 using System.Collections;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Globalization;
-using System.IO;
 using System.Text;
-using ArcReady.Network.Probe;
+using System.Text.RegularExpressions;
+using System.Threading;
+using ansible_collections.arcready.network.plugins.module_utils.ArcProbe;
 
 public static class Harness
 {
+    class Case
+    {
+        public Settings S = new Settings();
+        public int Workers = 20;
+        public List<object> Endpoints = new List<object>();
+        public Dictionary<string, object> Output = new Dictionary<string, object>();
+    }
+
     static void Json(StringBuilder sb, object value)
     {
         if (value == null)
@@ -100,14 +110,11 @@ public static class Harness
         switch (key)
         {
             case "port":
-                return Int32.Parse(value, CultureInfo.InvariantCulture);
-            case "ok":
+                return Int64.Parse(value, CultureInfo.InvariantCulture);
             case "required":
             case "probeable":
             case "private_capable":
             case "read_body":
-            case "tls_inspection":
-            case "private":
                 return value == "true";
             case "bypass":
                 return new List<object>(value.Length == 0 ? new string[0] : value.Split(','));
@@ -135,11 +142,8 @@ public static class Harness
 
     public static int Main()
     {
-        Settings s = new Settings();
-        int workers = 20;
-        List<object> endpoints = new List<object>();
-        List<object> results = new List<object>();
-        Dictionary<string, object> output = new Dictionary<string, object>();
+        List<Case> cases = new List<Case>();
+        Case c = new Case();
         List<object> calls = new List<object>();
         string line;
         while ((line = Console.In.ReadLine()) != null)
@@ -147,17 +151,25 @@ public static class Harness
             if (line.Trim().Length == 0)
                 continue;
             string[] f = line.Split('\t');
+            for (int i = 1; i < f.Length; i++)
+                f[i] = Regex.Unescape(f[i]);
+            Settings s = c.S;
             switch (f[0])
             {
+                case "case":
+                    c = new Case();
+                    cases.Add(c);
+                    break;
                 case "set":
                     switch (f[1])
                     {
                         case "timeout": s.Timeout = Double.Parse(f[2], CultureInfo.InvariantCulture); break;
+                        case "budget": s.Budget = Double.Parse(f[2], CultureInfo.InvariantCulture); break;
                         case "min": s.MinTlsVersion = f[2]; break;
                         case "ca": s.LoadCaFile(f[2]); break;
                         case "private_link": s.PrivateLink = f[2] == "true"; break;
                         case "inspection": s.CheckInspection = f[2] == "true"; break;
-                        case "workers": workers = Int32.Parse(f[2], CultureInfo.InvariantCulture); break;
+                        case "workers": c.Workers = Int32.Parse(f[2], CultureInfo.InvariantCulture); break;
                         case "noproxy": s.SetNoProxy(f[2]); break;
                         default: throw new ArgumentException("unknown setting " + f[1]);
                     }
@@ -175,31 +187,36 @@ public static class Harness
                     s.Proxy = Proxy.Parse(f[1], Arg(f, 2), Arg(f, 3), "option");
                     break;
                 case "ep":
-                    endpoints.Add(Engine.Explicit(Pairs(f, 1)));
-                    break;
-                case "result":
-                    Dictionary<string, object> r = Engine.NewResult(Pairs(f, 1));
-                    foreach (KeyValuePair<string, object> item in Pairs(f, 1))
-                        r[item.Key] = item.Value;
-                    results.Add(r);
+                    c.Endpoints.Add(Engine.Explicit(Pairs(f, 1)));
                     break;
                 case "call":
                     calls.Add(Call(f));
-                    break;
-                case "run":
-                    List<object> probed = Engine.ProbeAll(endpoints, s, workers);
-                    output["results"] = probed;
-                    output["summary"] = Engine.Summarize(probed);
-                    output["table"] = Engine.Table(probed);
-                    break;
-                case "table":
-                    output["table"] = Engine.Table(results);
-                    output["summary"] = Engine.Summarize(results);
                     break;
                 default:
                     throw new ArgumentException("unknown command " + f[0]);
             }
         }
+        // Every case at once, as ProbeAll runs endpoints: the whole table costs about one budget.
+        List<Thread> threads = new List<Thread>();
+        foreach (Case each in cases)
+        {
+            Case mine = each;
+            Thread thread = new Thread(delegate()
+            {
+                Stopwatch watch = Stopwatch.StartNew();
+                mine.Output["results"] = Engine.ProbeAll(mine.Endpoints, mine.S, mine.Workers);
+                mine.Output["seconds"] = watch.Elapsed.TotalSeconds;
+            });
+            thread.Start();
+            threads.Add(thread);
+        }
+        foreach (Thread thread in threads)
+            thread.Join();
+        Dictionary<string, object> output = new Dictionary<string, object>();
+        List<object> done = new List<object>();
+        foreach (Case each in cases)
+            done.Add(each.Output);
+        output["cases"] = done;
         output["calls"] = calls;
         StringBuilder sb = new StringBuilder();
         Json(sb, output);
@@ -220,6 +237,9 @@ public static class Harness
                     return Engine.NoProxyMatch(f[2], s.NoProxy);
                 case "WirePath": return Engine.WirePath(f[2]);
                 case "WireHost": return Engine.WireHost(f[2]);
+                case "UrlHost": return Engine.UrlHost(f[2]);
+                case "InputProblem":
+                    return Engine.InputProblem(f[2], Int32.Parse(f[3], CultureInfo.InvariantCulture), f[4]);
                 case "ProxyDisplay": return Proxy.Parse(f[2], Arg(f, 3), Arg(f, 4), "option").Display;
                 case "ProxyRedact": return Proxy.Redact(f[2]);
                 case "ProxyAuthorization": return Proxy.Parse(f[2], Arg(f, 3), Arg(f, 4), "option").Authorization();
