@@ -474,3 +474,21 @@ def lab():
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture(autouse=True)
+def contract_checked(monkeypatch):
+    """Every result the engine produces in a test that imports this fixture must follow _contract.py."""
+    from ansible_collections.arcready.network.plugins.module_utils import _contract, _probe
+    real = _probe.probe_endpoint
+    checked = []
+
+    def probe_endpoint(ep, settings, *args, **kwargs):
+        result = real(ep, settings, *args, **kwargs)
+        problems = _contract.check_result(result)
+        assert not problems, (problems, result)
+        checked.append(result)
+        return result
+
+    monkeypatch.setattr(_probe, "probe_endpoint", probe_endpoint)
+    yield checked
