@@ -25,9 +25,11 @@ from ansible_collections.arcready.network.plugins.action.probe import ENDPOINT_K
 from ansible_collections.arcready.network.plugins.module_utils._catalogue import (
     CatalogueError, SCENARIOS, build,
 )
+from ansible_collections.arcready.network.plugins.module_utils._contract import CONTRACT_VERSION
+from ansible_collections.arcready.network.plugins.module_utils._proxy import MASK
 from ansible_collections.arcready.network.plugins.modules import probe as probe_module
-from servers import (  # noqa: F401  (pki and lab are fixtures)
-    LOOPBACK, SERVICE_BUS_HOSTS, TEST_CA_ORG, lab, pki, refused_port,
+from servers import (  # noqa: F401  (pki, lab and contract_checked are fixtures)
+    LOOPBACK, SERVICE_BUS_HOSTS, TEST_CA_ORG, contract_checked, lab, pki, refused_port,
 )
 
 HOST = "login.microsoftonline.com"
@@ -80,7 +82,8 @@ def test_explicit_endpoints(run, pki, lab):
     code, result = run(base_args(pki, endpoints=[{"host": HOST, "port": server.port},
                                                  {"host": HOST, "port": server.port, "path": "/x?y=1"}]))
     assert code == 0, result
-    assert result["changed"] is False
+    assert result["changed"] is False and result["contract"] == CONTRACT_VERSION
+    assert result["deadline"] == 4.0  # twice the timeout
     assert "failed" not in result or result["failed"] is False
     assert [e["ok"] for e in result["endpoints"]] == [True, True]
     assert result["endpoints"][0]["url"] == "https://%s:%d" % (HOST, server.port)
@@ -158,23 +161,17 @@ def test_ca_path_missing(run, pki, tmp_path):
     missing = str(tmp_path / "nowhere" / "ca.pem")
     code, result = run(base_args(pki, region="eastus", ca_path=missing))
     assert code == 1
-    assert result["msg"] == ("ca_path %s is not a file on this host; give a PEM bundle of CA certificates" % missing)
-
-
-@pytest.mark.parametrize("args, message", [
-    ({"timeout": 0}, "timeout must be a positive number of seconds, got 0.0"),
-    ({"workers": 0}, "workers must be at least 1, got 0"),
-])
-def test_bad_numbers(run, pki, args, message):
-    code, result = run(base_args(pki, region="eastus", **args))
-    assert code == 1 and result["msg"] == message
+    assert result["msg"] == ("ca_path %s is not a file on this host (No such file or directory); give a PEM bundle "
+                             "of CA certificates" % missing)
+    assert result["contract"] == CONTRACT_VERSION
 
 
 def test_bad_proxy_url_hides_the_password(run, pki):
     """A proxy_url that does not parse must not come back with its password (invocation.module_args included)."""
     code, result = run(base_args(pki, region="eastus", proxy_url="http://u:%s@proxy:notaport" % PASSWORD))
     assert code == 1
-    assert result["msg"].startswith("proxy_url: proxy URL ")
+    assert result["msg"] == ("proxy_url: 'http://%s@proxy:notaport' has the port 'notaport'; a port is a number "
+                             "from 1 to 65535" % MASK)
     assert PASSWORD not in json.dumps(result)
 
 
@@ -186,7 +183,7 @@ def test_proxy_password_option_is_masked(run, pki, lab):
     code, result = run(base_args(pki, endpoints=[{"host": HOST}], proxy_url="http://127.0.0.1:%d" % proxy.port,
                                  proxy_username="arcuser", proxy_password=PASSWORD))
     assert code == 0, result
-    assert result["proxy"] == "http://***@127.0.0.1:%d" % proxy.port
+    assert result["proxy"] == "http://%s@127.0.0.1:%d" % (MASK, proxy.port)
     assert result["proxy_source"] == "option"
     assert result["endpoints"][0]["proxy"] == result["proxy"]
     assert any("uses credentials" in w and "does not support authenticating proxies" in w
@@ -213,7 +210,7 @@ def test_proxy_from_the_environment_with_no_proxy(run, pki, lab, monkeypatch):
         {"host": HOST}, {"host": "management.azure.com", "port": server.port}]))
     assert code == 0, result
     assert result["proxy_source"] == "environment"
-    assert result["proxy"] == "http://***@127.0.0.1:%d" % proxy.port
+    assert result["proxy"] == "http://%s@127.0.0.1:%d" % (MASK, proxy.port)
     assert [e["proxy"] for e in result["endpoints"]] == [result["proxy"], None]
     assert all(e["ok"] for e in result["endpoints"])
     assert PASSWORD not in json.dumps(result)
