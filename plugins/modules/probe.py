@@ -417,6 +417,19 @@ _AGENT_TIMEOUT = 3  # seconds for each `azcmagent config get`; part of the start
 _CA_MAX_BYTES = 10 * 1024 * 1024
 
 
+class _Module(AnsibleModule):
+    """AnsibleModule whose argument errors name the option: for a list of dicts given a string, Ansible's first
+    error ("dictionary requested, ...") does not, its later ones do."""
+
+    def fail_json(self, msg=None, **kwargs):
+        checked = getattr(self, "validation_result", None)
+        quoted = ["'%s'" % name for name in self.argument_spec]
+        if checked is not None and checked.errors and not any(q in str(msg) for q in quoted):
+            named = [str(e) for e in checked.errors if any(q in str(e) for q in quoted)]
+            msg = "; ".join(named) if named else msg
+        super(_Module, self).fail_json(msg=msg, **kwargs)
+
+
 def _run_bounded(argv):
     """run_command with a time limit: a hung azcmagent must not hold the module past its budget."""
     try:
@@ -458,7 +471,7 @@ def _check_wildcard_hosts(value):
     """wildcard_hosts as {pattern: [host, ...]}; a string value is a comma-separated list, never characters."""
     out = {}
     for pattern, hosts in value.items():
-        if not isinstance(pattern, str):
+        if not isinstance(pattern, str) or not pattern.strip():
             raise ValueError("wildcard_hosts: the key %r is not a catalogue pattern string" % (pattern,))
         if isinstance(hosts, str):
             hosts = [h.strip() for h in hosts.split(",") if h.strip()]
@@ -587,7 +600,7 @@ def _expand_service_bus(endpoints, settings, region, warnings):
 
 
 def main():
-    module = AnsibleModule(
+    module = _Module(
         argument_spec=dict(
             cloud=dict(type="str", default="AzureCloud", choices=["AzureCloud", "AzureUSGovernment",
                                                                   "AzureChinaCloud"]),

@@ -17,10 +17,6 @@ import stat
 
 import pytest
 
-from ansible.module_utils import _internal as module_utils_internal
-from ansible.module_utils.common import warnings as module_warnings
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.arcready.network.plugins.action.probe import ENDPOINT_KEYS, expand
 from ansible_collections.arcready.network.plugins.module_utils._catalogue import (
     CatalogueError, SCENARIOS, build,
@@ -28,38 +24,13 @@ from ansible_collections.arcready.network.plugins.module_utils._catalogue import
 from ansible_collections.arcready.network.plugins.module_utils._contract import CONTRACT_VERSION
 from ansible_collections.arcready.network.plugins.module_utils._proxy import MASK
 from ansible_collections.arcready.network.plugins.modules import probe as probe_module
+from probe_runner import run  # noqa: F401  (a fixture)
 from servers import (  # noqa: F401  (pki, lab and contract_checked are fixtures)
     LOOPBACK, SERVICE_BUS_HOSTS, TEST_CA_ORG, contract_checked, lab, pki, refused_port,
 )
 
 HOST = "login.microsoftonline.com"
 PASSWORD = "m0dule-Pa55w0rd"
-
-
-@pytest.fixture
-def run(capsys, monkeypatch, tmp_path):
-    """run(args) -> (exit code, result dict). No azcmagent and no proxy variables unless a test sets them."""
-    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    empty = tmp_path / "empty-bin"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", str(empty))
-    monkeypatch.setattr(probe_module, "_AGENT_PATHS", [str(empty)])
-    # This process also runs controller code (the lookup tests), which makes module warnings go to the
-    # controller's display; a module on a managed host returns them in its result.
-    monkeypatch.setattr(module_utils_internal, "is_controller", False)
-    # Warnings are process-global; each module run here starts with none, as a real module process does.
-    monkeypatch.setattr(module_warnings, "_global_warnings", {})
-    monkeypatch.setattr(module_warnings, "_global_deprecations", {})
-
-    def runner(args):
-        with patch_module_args(args):
-            with pytest.raises(SystemExit) as caught:
-                probe_module.main()
-        out = capsys.readouterr().out
-        return caught.value.code, json.loads(out)
-
-    return runner
 
 
 def warning_texts(result):
