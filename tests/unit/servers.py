@@ -421,6 +421,13 @@ class ConnectProxy(_Server):
 
 # ------------------------------------------------------------------ hostile servers
 
+def tls_context(cert):
+    """A server-side TLS context presenting ``cert``."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    cert.configure_cert(ctx)
+    return ctx
+
+
 class Trickle(_Server):
     """Sends ``head`` at once, then ``drip`` one byte every ``interval`` seconds, over and over when ``endless``.
 

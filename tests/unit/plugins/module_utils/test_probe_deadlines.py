@@ -26,7 +26,7 @@ from ansible_collections.arcready.network.plugins.module_utils import _contract
 from ansible_collections.arcready.network.plugins.module_utils import _probe as probe
 from ansible_collections.arcready.network.plugins.module_utils._probe import Proxy, Settings
 from servers import (  # noqa: F401  (pki, lab and contract_checked are fixtures)
-    LOOPBACK, TEST_CA_ORG, SilentResolver, contract_checked, lab, pki,
+    LOOPBACK, TEST_CA_ORG, SilentResolver, contract_checked, lab, pki, tls_context,
 )
 
 HOST = "login.microsoftonline.com"
@@ -60,13 +60,6 @@ def within_budget(result, s):
     return result
 
 
-def server_ctx(cert):
-    import ssl
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    cert.configure_cert(ctx)
-    return ctx
-
-
 # (id, how to build the hostile server from (lab, pki), scheme, settings overrides, proxy?, stage, reason)
 HOSTILE = [
     ("header trickle", lambda lab, pki: lab.trickle(head=b"HTTP/1.1 200 OK\r\n", drip=b"X-Slow: 1\r\n",
@@ -75,7 +68,7 @@ HOSTILE = [
                                                                       interval=0.05),
      "http", {"deadline": T / 2}, False, "http", "deadline.exceeded"),
     ("header trickle over TLS", lambda lab, pki: lab.trickle(head=b"HTTP/1.1 200 OK\r\n", drip=b"X: 1\r\n",
-                                                             interval=0.05, ctx=server_ctx(pki.valid)),
+                                                             interval=0.05, ctx=tls_context(pki.valid)),
      "https", {}, False, "http", "http.timeout"),
     ("endless header", lambda lab, pki: lab.trickle(head=b"HTTP/1.1 200 OK\r\n", drip=b"X: 1\r\n" * 1000,
                                                     interval=0), "http", {}, False, "http", "http.not_http"),

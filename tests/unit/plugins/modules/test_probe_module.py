@@ -26,7 +26,7 @@ from ansible_collections.arcready.network.plugins.module_utils._proxy import MAS
 from ansible_collections.arcready.network.plugins.modules import probe as probe_module
 from probe_runner import run  # noqa: F401  (a fixture)
 from servers import (  # noqa: F401  (pki, lab and contract_checked are fixtures)
-    LOOPBACK, SERVICE_BUS_HOSTS, TEST_CA_ORG, contract_checked, lab, pki, refused_port,
+    LOOPBACK, SERVICE_BUS_HOSTS, TEST_CA_ORG, contract_checked, lab, pki, refused_port, tls_context,
 )
 
 HOST = "login.microsoftonline.com"
@@ -298,3 +298,64 @@ def test_tls_inspection_is_a_warning_and_a_failure(run, pki, lab):
     assert result["summary"]["tls_inspection"] == 1
     assert any("1 endpoint(s) presented certificates not issued by an expected CA" in w
                for w in warning_texts(result)), result.get("warnings")
+
+
+# ------------------------------------------------------------------ the allowlist fetch, bounded
+
+GNS = "guestnotificationservice.azure.com"
+AZGN = "azgn*.servicebus.windows.net"
+
+
+def _allowlist_args(pki, port, extra_resolve=None):
+    resolve = {GNS: LOOPBACK}
+    resolve.update(extra_resolve or {})
+    return base_args(pki, region="eastus", expand_service_bus=True, fail_on="never", resolve=resolve, endpoints=[
+        {"host": GNS, "port": port},
+        {"host": AZGN, "pattern": AZGN, "probeable": False, "reason": "wildcard"}])
+
+
+def _azgn_row(result):
+    return [e for e in result["endpoints"] if e["host"] == AZGN][0]
+
+
+@pytest.mark.parametrize("answer, reason", [
+    (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + b"[" * (2 * 1024 * 1024),
+     "is larger than 1048576 bytes; wildcard"),
+    (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + b"[" * 5000 + b"]" * 5000,
+     "is not usable JSON (it nests deeper than 32 levels); wildcard"),
+    (b"HTTP/1.1 200 OK\r\n\r\n<html>", "is not usable JSON (Expecting value: line 1 column 1 (char 0)); wildcard"),
+    (b"HTTP/1.1 200 OK\r\n\r\n{\"value\": [\"other.example.com\"]}",
+     "named no servicebus.windows.net hosts; wildcard"),
+    (b"HTTP/1.1 503 Busy\r\n\r\n", "could not be fetched (HTTP 503); wildcard"),
+])
+def test_allowlist_that_cannot_be_used_is_a_reason(run, pki, lab, answer, reason):
+    server = lab.http(cert=pki.valid, answer=answer)
+    code, result = run(_allowlist_args(pki, server.port))
+    assert code == 0, result
+    row = _azgn_row(result)
+    assert row["probeable"] is False
+    assert row["reason"] == "the guest notification allowlist https://%s:%d/urls/allowlist?api-version=2020-01-01&" \
+                            "location=eastus %s" % (GNS, server.port, reason)
+
+
+def test_allowlist_trickled_is_cut_by_the_deadline(run, pki, lab):
+    server = lab.trickle(head=b"HTTP/1.1 200 OK\r\n\r\n[", drip=b" ", interval=0.05, ctx=tls_context(pki.valid))
+    args = _allowlist_args(pki, server.port)
+    args.update(timeout=0.5)
+    code, result = run(args)
+    assert code == 0, result
+    assert "could not be fetched (%s accepted the connection but sent no complete HTTP answer" % GNS in \
+        _azgn_row(result)["reason"]
+
+
+def test_allowlist_expansion_is_capped_with_a_warning(run, pki, lab):
+    names = ["azgn-%03d.servicebus.windows.net" % i for i in range(600)]
+    body = json.dumps({"value": names}).encode()
+    server = lab.http(cert=pki.valid, routes={"/urls/allowlist": (200, body)})
+    code, result = run(_allowlist_args(pki, server.port, dict((n, LOOPBACK) for n in names)))
+    assert code == 0, result.get("msg")
+    added = [e["host"] for e in result["endpoints"] if e["host"].startswith("azgn-")]
+    assert added == names[:500]
+    assert ("the guest notification allowlist https://%s:%d/urls/allowlist?api-version=2020-01-01&location=eastus "
+            "names more than 500 servicebus.windows.net hosts; only the first 500 are probed"
+            % (GNS, server.port)) in warning_texts(result)
