@@ -161,11 +161,15 @@ def agent_proxy(run, agent, services):
             return ""
         return out if rc == 0 and isinstance(out, str) else ""
 
-    found = re.search(r"https?://\S+", setting("proxy.url"))
+    # The agent prints the value alone or inside JSON ("...", [...], {...}): the URL ends at a quote or brace, and
+    # at a ] that closes no IPv6 [.
+    found = re.search(r"https?://[^\s\"'{},]+", setting("proxy.url"))
+    url = found.group(0) if found else None
+    while url and url.endswith("]") and url.count("]") > url.count("["):
+        url = url[:-1]
     bypass_text = setting("proxy.bypass")
     bypass = [name for name in services if re.search(r"\b%s\b" % re.escape(name), bypass_text)]
-    # The agent prints the value alone or inside JSON ("...", [...]): drop the quoting around it.
-    return (found.group(0).rstrip("\"',]") if found else None), bypass
+    return url, bypass
 
 
 def environment_proxy(environ):

@@ -294,6 +294,12 @@ endpoints:
     reason:
       description: Why the row was not probed.
       type: str
+    pattern:
+      description: The catalogue row the endpoint comes from.
+      type: str
+    private_capable:
+      description: Whether the endpoint must resolve to a private address under O(private_link=true).
+      type: bool
     ok:
       description: Whether every stage passed.
       type: bool
@@ -314,8 +320,8 @@ endpoints:
           V(proxy.not_http), V(proxy.auth_required), V(proxy.refused); V(tls.expired), V(tls.name_mismatch),
           V(tls.untrusted), V(tls.protocol_too_old), V(tls.local_policy), V(tls.no_common_cipher), V(tls.not_tls),
           V(tls.timeout), V(tls.reset), V(tls.failed); V(tls_inspection.reissued), V(tls_inspection.untrusted);
-          V(http.timeout), V(http.closed), V(http.not_http); V(deadline.exceeded) (any stage: the endpoint's
-          budget ran out in it); V(engine.error) (any stage: a bug in the probe).
+          V(http.timeout), V(http.closed), V(http.not_http); V(deadline.exceeded) (in any stage, when the endpoint's
+          budget ran out in it); V(engine.error) (in any stage, a bug in the probe).
       type: str
       sample: tcp.timeout
     error:
