@@ -201,7 +201,8 @@ def check_endpoint(ep, option="endpoint"):
     checked["host"] = check_host(ep.get("host"), option + ".host")
     checked["port"] = check_port(ep.get("port", 443), option + ".port")
     checked["path"] = check_path(ep.get("path") or "/", option + ".path")
-    if ep.get("scheme", "https") not in DEFAULT_PORTS:
+    checked["scheme"] = ep.get("scheme") or "https"
+    if checked["scheme"] not in DEFAULT_PORTS:
         raise ValueError("%s.scheme: %r is not https or http" % (option, ep.get("scheme")))
     return checked
 

@@ -346,6 +346,15 @@ def test_connect_proxy_without_auth(pki, lab):
     assert server.requests[0][1] == HOST  # SNI through the tunnel
 
 
+def test_connect_proxy_with_a_minimal_endpoint(pki, lab):
+    """Only host and port given (scheme, path and the rest take their defaults)."""
+    server = lab.http(cert=pki.valid)
+    proxy = lab.proxy(routes=_routes(server))
+    result = probe.probe_endpoint({"host": HOST, "port": 443}, settings(pki, proxy=Proxy("http://127.0.0.1:%d"
+                                                                                         % proxy.port)))
+    assert result["ok"] is True, result
+
+
 def test_connect_proxy_with_auth(pki, lab):
     server = lab.http(cert=pki.valid)
     proxy = lab.proxy(routes=_routes(server), auth=("arcuser", PASSWORD))
