@@ -381,8 +381,8 @@ def _resolve(host, settings, budget):
                              % (host, exc.strerror or exc))
         raise ProbeError("dns", "dns.failed", "DNS lookup of %s failed: %s" % (host, exc.strerror or exc))
     except Exception as exc:
-        raise ProbeError("dns", "dns.failed", "DNS lookup of %s failed: %s" % (host, getattr(exc, "strerror", None)
-                                                                                 or exc))
+        why = getattr(exc, "strerror", None) or exc
+        raise ProbeError("dns", "dns.failed", "DNS lookup of %s failed: %s" % (host, why))
     addresses = []
     for info in infos:
         address = info[4][0]
@@ -473,7 +473,7 @@ def _endless(data):
 
 
 def _parse_head(data):
-    head, _, rest = data.partition(b"\r\n\r\n")
+    head, _sep, rest = data.partition(b"\r\n\r\n")
     lines = head.decode("iso-8859-1").split("\r\n")
     status_line = lines[0] if lines else ""
     fields = status_line.split(" ", 2)
@@ -481,7 +481,7 @@ def _parse_head(data):
         return None, "", {}, rest
     headers = {}
     for line in lines[1:]:
-        name, _, value = line.partition(":")
+        name, _sep, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
     return int(fields[1]), fields[2] if len(fields) > 2 else "", headers, rest
 
@@ -489,7 +489,7 @@ def _parse_head(data):
 def _dechunk(body):
     out = b""
     while body:
-        size_line, _, body = body.partition(b"\r\n")
+        size_line, _sep, body = body.partition(b"\r\n")
         try:
             size = int(size_line.split(b";")[0].strip() or b"0", 16)
         except ValueError:

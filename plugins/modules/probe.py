@@ -66,9 +66,9 @@ options:
       - Probe these endpoints instead of the catalogue's.
       - The collection's action plugin fills this from the catalogue on the controller when it is not given, so
         the Python and PowerShell implementations probe the same list.
+      - At most 5000 endpoints.
     type: list
     elements: dict
-      - At most 5000 endpoints.
     suboptions:
       host:
         description:
@@ -440,7 +440,7 @@ def _run_bounded(argv):
     """run_command with a time limit: a hung azcmagent must not hold the module past its budget."""
     try:
         done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=_AGENT_TIMEOUT,
-                              universal_newlines=True, errors="replace")
+                              check=False, universal_newlines=True, errors="replace")
     except subprocess.TimeoutExpired:
         return 1, "", "timed out"
     return done.returncode, done.stdout, done.stderr

@@ -88,7 +88,8 @@ def test_any_http_status_counts(pki, lab, status):
 def test_issuer_not_expected_is_tls_inspection(pki, lab):
     server = lab.http(cert=pki.valid)
     result = probe.probe_endpoint(endpoint(server.port), settings(pki, expected_issuers=None))
-    assert_failed(result, "tls_inspection", "tls_inspection.reissued", HOST, TEST_CA_ORG, "not by a Microsoft CA", "inspecting TLS",
+    assert_failed(result, "tls_inspection", "tls_inspection.reissued",
+                  HOST, TEST_CA_ORG, "not by a Microsoft CA", "inspecting TLS",
                   probe.INSPECTION_HINT)
     assert result["tls_inspection"] is True
     assert result["tls_version"] == "TLSv1.3"
@@ -106,7 +107,8 @@ def test_inspection_check_can_be_disabled(pki, lab):
 def test_untrusted_ca_that_is_not_microsoft_is_tls_inspection(pki, lab):
     server = lab.http(cert=pki.inspected)
     result = probe.probe_endpoint(endpoint(server.port), settings(pki))
-    assert_failed(result, "tls_inspection", "tls_inspection.untrusted", HOST, "issued by '", INSPECTOR_ORG, "does not trust",
+    assert_failed(result, "tls_inspection", "tls_inspection.untrusted",
+                  HOST, "issued by '", INSPECTOR_ORG, "does not trust",
                   "not a Microsoft CA", "TLS-inspecting")
     assert result["tls_inspection"] is True
     assert INSPECTOR_ORG in result["cert_issuer"]
@@ -130,7 +132,8 @@ def test_expired_certificate(pki, lab):
 def test_wrong_name(pki, lab):
     server = lab.http(cert=pki.wrong_name)
     result = probe.probe_endpoint(endpoint(server.port), settings(pki))
-    assert_failed(result, "tls", "tls.name_mismatch", "presented for %s is for other names (other.example.net, www.other.example.net)"
+    assert_failed(result, "tls", "tls.name_mismatch",
+                  "presented for %s is for other names (other.example.net, www.other.example.net)"
                   % HOST, "wrong server")
 
 
@@ -151,7 +154,8 @@ def test_self_signed_certificate_claiming_microsoft(pki, lab):
 def test_host_trust_store_does_not_trust_the_test_ca(pki, lab):
     server = lab.http(cert=pki.valid)
     result = probe.probe_endpoint(endpoint(server.port), settings(pki, ca_path=None))
-    assert_failed(result, "tls", "tls.untrusted", "the certificate of %s is not trusted by this host" % HOST, TEST_CA_ORG)
+    assert_failed(result, "tls", "tls.untrusted",
+                  "the certificate of %s is not trusted by this host" % HOST, TEST_CA_ORG)
 
 
 # ------------------------------------------------------------------ TLS versions
@@ -162,7 +166,8 @@ def test_old_tls_only_server(pki, lab, version, words):
     server = lab.http(cert=pki.valid, minimum_version=ssl.TLSVersion.TLSv1, maximum_version=old,
                       legacy_ciphers=True)
     result = probe.probe_endpoint(endpoint(server.port), settings(pki))
-    assert_failed(result, "tls", "tls.protocol_too_old", "%s only offers %s; Azure Arc needs TLS 1.2 or later" % (HOST, words))
+    assert_failed(result, "tls", "tls.protocol_too_old",
+                  "%s only offers %s; Azure Arc needs TLS 1.2 or later" % (HOST, words))
     assert result["tls_version"] is None
 
 
@@ -179,7 +184,8 @@ def test_tls12_only_server(pki, lab):
     result = probe.probe_endpoint(endpoint(server.port), settings(pki))
     assert result["ok"] is True and result["tls_version"] == "TLSv1.2"
     result = probe.probe_endpoint(endpoint(server.port), settings(pki, min_tls_version="1.3"))
-    assert_failed(result, "tls", "tls.no_common_cipher", "TLS handshake with %s failed: no common protocol version or cipher at TLS 1.3"
+    assert_failed(result, "tls", "tls.no_common_cipher",
+                  "TLS handshake with %s failed: no common protocol version or cipher at TLS 1.3"
                   % HOST)
 
 
@@ -188,7 +194,8 @@ def test_tls12_only_server(pki, lab):
 def test_refused_port(pki):
     port = refused_port()
     result = probe.probe_endpoint(endpoint(port), settings(pki))
-    assert_failed(result, "tcp", "tcp.refused", "TCP connect to 127.0.0.1:%d was refused" % port, "nothing listens there")
+    assert_failed(result, "tcp", "tcp.refused",
+                  "TCP connect to 127.0.0.1:%d was refused" % port, "nothing listens there")
     assert result["addresses"] == [LOOPBACK]
 
 
@@ -197,7 +204,8 @@ def test_port_that_accepts_but_never_answers_tls(pki, lab):
     start = time.monotonic()
     result = probe.probe_endpoint(endpoint(server.port), settings(pki, timeout=T))
     elapsed = time.monotonic() - start
-    assert_failed(result, "tls", "tls.timeout", "TLS handshake with %s timed out after 0.5 s" % HOST, "nothing answered")
+    assert_failed(result, "tls", "tls.timeout",
+                  "TLS handshake with %s timed out after 0.5 s" % HOST, "nothing answered")
     assert "tcp" in result["latency_ms"]
     assert elapsed < 3 * T
 
@@ -211,7 +219,8 @@ def test_tls_timeout_wording_in_whole_seconds(pki, lab):
 def test_port_that_accepts_but_never_answers_http(pki, lab):
     server = lab.silent()
     result = probe.probe_endpoint(endpoint(server.port, scheme="http"), settings(pki, timeout=T))
-    assert_failed(result, "http", "http.timeout", "%s accepted the connection but sent no complete HTTP answer within 0.5 s" % HOST)
+    assert_failed(result, "http", "http.timeout",
+                  "%s accepted the connection but sent no complete HTTP answer within 0.5 s" % HOST)
 
 
 def test_tcp_connect_that_never_completes(pki, lab):
@@ -239,7 +248,8 @@ def test_plain_http(pki, lab):
 def test_something_else_than_http(pki, lab):
     server = lab.http(cert=pki.valid, answer=b"SSH-2.0-OpenSSH_9.6\r\n\r\n")
     result = probe.probe_endpoint(endpoint(server.port), settings(pki))
-    assert_failed(result, "http", "http.not_http", "%s did not answer with HTTP (is something else listening on port %d?)"
+    assert_failed(result, "http", "http.not_http",
+                  "%s did not answer with HTTP (is something else listening on port %d?)"
                   % (HOST, server.port))
     assert result["tls_version"] == "TLSv1.3"
 
@@ -269,7 +279,8 @@ def _fake_getaddrinfo(monkeypatch, error=None, delay=None):
 def test_dns_name_does_not_exist(pki, monkeypatch):
     _fake_getaddrinfo(monkeypatch, socket.gaierror(socket.EAI_NONAME, "Name or service not known"))
     result = probe.probe_endpoint(endpoint(443), settings(pki, resolve={}))
-    assert_failed(result, "dns", "dns.nxdomain", "DNS lookup of %s failed: the name does not exist" % HOST, "private DNS zone")
+    assert_failed(result, "dns", "dns.nxdomain",
+                  "DNS lookup of %s failed: the name does not exist" % HOST, "private DNS zone")
     assert result["addresses"] == []
 
 
@@ -301,7 +312,8 @@ def test_private_link_endpoint_resolving_to_a_public_address(pki, lab):
     server = lab.http(cert=pki.valid)
     ep = endpoint(server.port, private_capable=True)
     result = probe.probe_endpoint(ep, settings(pki, private_link=True))
-    assert_failed(result, "private_link", "private_link.public_address", "%s resolves to public address 127.0.0.1" % HOST, "privatelink DNS zone")
+    assert_failed(result, "private_link", "private_link.public_address",
+                  "%s resolves to public address 127.0.0.1" % HOST, "privatelink DNS zone")
     # Endpoints that are not private-capable only need to be reachable.
     result = probe.probe_endpoint(endpoint(server.port), settings(pki, private_link=True))
     assert result["ok"] is True
@@ -372,7 +384,8 @@ def test_connect_proxy_auth_required_but_not_given(pki, lab):
     proxy = lab.proxy(routes=_routes(server), auth=("arcuser", PASSWORD))
     s = settings(pki, proxy=Proxy("http://127.0.0.1:%d" % proxy.port))
     result = probe.probe_endpoint(endpoint(443), s)
-    assert_failed(result, "proxy", "proxy.auth_required", "the proxy http://127.0.0.1:%d answered 407 to CONNECT %s:443" % (proxy.port, HOST),
+    assert_failed(result, "proxy", "proxy.auth_required",
+                  "the proxy http://127.0.0.1:%d answered 407 to CONNECT %s:443" % (proxy.port, HOST),
                   "it requires authentication", "does not support authenticating proxies")
 
 
@@ -390,14 +403,16 @@ def test_proxy_that_refuses(pki, lab):
     proxy = lab.proxy(refuse=True)
     s = settings(pki, proxy=Proxy("http://127.0.0.1:%d" % proxy.port))
     result = probe.probe_endpoint(endpoint(443), s)
-    assert_failed(result, "proxy", "proxy.refused", "refused CONNECT %s:443 with 403 Forbidden" % HOST, "allow this host and port")
+    assert_failed(result, "proxy", "proxy.refused",
+                  "refused CONNECT %s:443 with 403 Forbidden" % HOST, "allow this host and port")
 
 
 def test_proxy_port_refused(pki):
     port = refused_port()
     s = settings(pki, proxy=Proxy("http://127.0.0.1:%d" % port))
     result = probe.probe_endpoint(endpoint(443), s)
-    assert_failed(result, "proxy", "proxy.unreachable", "could not reach the proxy http://127.0.0.1:%d" % port, "was refused")
+    assert_failed(result, "proxy", "proxy.unreachable",
+                  "could not reach the proxy http://127.0.0.1:%d" % port, "was refused")
 
 
 def test_proxy_that_never_answers(pki, lab):
