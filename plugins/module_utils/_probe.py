@@ -529,8 +529,8 @@ def _read_body(sock, headers, rest, budget, limit, message):
 
 
 def _http_exchange(sock, target, host, port, scheme, budget, extra_headers=(), body_limit=0):
-    """GET ``target``; returns (status, reason, headers, body, truncated, raw head)."""
-    request = ["GET %s HTTP/1.1" % wire_path(target), "Host: %s" % authority(host, port, scheme),
+    """GET ``target`` (already in wire form); returns (status, reason, headers, body, truncated, raw head)."""
+    request = ["GET %s HTTP/1.1" % target, "Host: %s" % authority(host, port, scheme),
                "User-Agent: %s" % USER_AGENT, "Accept: */*", "Connection: close"]
     request.extend(extra_headers)
     silent = "%s accepted the connection but sent no complete HTTP answer within %s" % (
@@ -906,10 +906,10 @@ def _probe_stages(ep, settings, use_proxy, result, budget, body_limit):
                 raise ProbeError("tls_inspection", "tls_inspection.reissued", "the certificate of %s is issued by "
                                  "'%s', not by a Microsoft CA: a proxy or firewall is inspecting TLS. %s"
                                  % (host, result["cert_issuer"], INSPECTION_HINT))
-            target = ep.get("path") or "/"
+            target = wire_path(ep.get("path") or "/")
         else:
             # Plain HTTP through a proxy uses the absolute form of the request target.
-            path = ep.get("path") or "/"
+            path = wire_path(ep.get("path") or "/")
             target = "http://%s%s" % (authority(host, port, "http"), path) if use_proxy else path
         start = time.monotonic()
         budget.begin("http")

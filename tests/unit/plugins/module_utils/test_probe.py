@@ -589,3 +589,34 @@ def test_a_result_is_returned_for_any_path(pki, lab):
     server = lab.http(cert=pki.valid)
     result = probe.probe_endpoint(endpoint(server.port, path="/caf\u00e9"), settings(pki))
     assert isinstance(result, dict)
+
+
+@pytest.mark.parametrize("host, port, scheme, expected", [
+    ("::1", 8443, "https", "[::1]:8443"),
+    ("::1", 443, "https", "[::1]"),
+    ("fd00::5", 80, "http", "[fd00::5]"),
+    ("fd00::5", 443, "http", "[fd00::5]:443"),
+    ("login.microsoftonline.com", 443, "https", "login.microsoftonline.com"),
+    ("bücher.example", 8080, "http", "xn--bcher-kva.example:8080"),
+])
+def test_authority_brackets_ipv6_and_drops_default_ports(host, port, scheme, expected):
+    assert probe.authority(host, port, scheme) == expected
+
+
+@pytest.mark.parametrize("given, checked", [
+    ("[::1]", "::1"), ("::1", "::1"), ("FD00:0::5", "fd00::5"), ("Login.MicrosoftOnline.com.", "login.microsoftonline.com"),
+    ("127.0.0.1", "127.0.0.1"), ("under_score.example", "under_score.example"),
+])
+def test_check_host_normalises(given, checked):
+    assert probe.check_host(given) == checked
+
+
+def test_direct_ipv6_request_names_the_bracketed_host(pki, lab):
+    """A plain HTTP GET through the proxy to an IPv6 literal uses the bracketed absolute form."""
+    origin = lab.http()
+    proxy = lab.proxy(routes={"[::1]:%d" % origin.port: origin.address})
+    s = settings(pki, proxy=Proxy("http://127.0.0.1:%d" % proxy.port))
+    result = probe.probe_endpoint(endpoint(origin.port, host="::1", scheme="http", path="/x"), s)
+    assert result["ok"] is True, result
+    method, target, headers = proxy.requests[0]
+    assert (method, target, headers["host"]) == ("GET", "http://[::1]:%d/x" % origin.port, "[::1]:%d" % origin.port)

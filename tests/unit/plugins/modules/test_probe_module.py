@@ -359,3 +359,27 @@ def test_allowlist_expansion_is_capped_with_a_warning(run, pki, lab):
     assert ("the guest notification allowlist https://%s:%d/urls/allowlist?api-version=2020-01-01&location=eastus "
             "names more than 500 servicebus.windows.net hosts; only the first 500 are probed"
             % (GNS, server.port)) in warning_texts(result)
+
+
+def test_a_wildcard_hosts_string_is_a_list_of_names_not_of_characters():
+    blob = "*.blob.core.windows.net"
+    checked = probe_module._check_wildcard_hosts({blob: "mystorage.blob.core.windows.net, Other.blob.core.windows.net"})
+    assert checked == {blob: ["mystorage.blob.core.windows.net", "other.blob.core.windows.net"]}
+    rows = build("AzureCloud", "eastus", wildcard_hosts=probe_module._check_wildcard_hosts(
+        {blob: "mystorage.blob.core.windows.net"}))
+    assert [r["host"] for r in rows if r["pattern"] == blob] == ["mystorage.blob.core.windows.net"]
+
+
+def test_ipv6_endpoints_are_bracketed_on_the_wire(run, pki, lab):
+    """Through a proxy: CONNECT [::1]:port and the URL shown; the proxy routes the literal to its loopback server."""
+    server = lab.http(cert=pki.valid)
+    proxy = lab.proxy(routes={"[::1]:%d" % server.port: server.address})
+    code, result = run(base_args(pki, endpoints=[{"host": "::1", "port": server.port}], fail_on="never",
+                                 proxy_url="http://127.0.0.1:%d" % proxy.port))
+    assert code == 0, result
+    assert proxy.requests[0][:2] == ("CONNECT", "[::1]:%d" % server.port)
+    assert proxy.requests[0][2]["host"] == "[::1]:%d" % server.port
+    assert result["endpoints"][0]["url"] == "https://[::1]:%d" % server.port
+    # The test certificate names no address: the handshake through the tunnel fails on the name, as it should.
+    assert (result["endpoints"][0]["failed_stage"], result["endpoints"][0]["failed_reason"]) == (
+        "tls", "tls.name_mismatch")
