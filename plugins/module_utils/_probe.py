@@ -207,6 +207,21 @@ def check_endpoint(ep, option="endpoint"):
     return checked
 
 
+def check_wildcard_hosts(value):
+    """wildcard_hosts as {pattern: [host, ...]}; a string value is a comma-separated list, never characters."""
+    out = {}
+    for pattern, hosts in value.items():
+        if not isinstance(pattern, str) or not pattern.strip():
+            raise ValueError("wildcard_hosts: the key %r is not a catalogue pattern string" % (pattern,))
+        if isinstance(hosts, str):
+            hosts = [h.strip() for h in hosts.split(",") if h.strip()]
+        if not isinstance(hosts, list):
+            raise ValueError("wildcard_hosts[%s]: expected a list of host names, got %s"
+                             % (pattern, type(hosts).__name__))
+        out[pattern] = [check_host(h, "wildcard_hosts[%s][%d]" % (pattern, i)) for i, h in enumerate(hosts)]
+    return out
+
+
 def authority(host, port, scheme="https"):
     """``host[:port]`` as it goes into Host headers and URLs; IPv6 literals in brackets, default ports left out."""
     name = "[%s]" % host if ":" in host else wire_host(host)

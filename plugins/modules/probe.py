@@ -474,21 +474,6 @@ def _check_list_of_text(values, option):
                              % (option, index, value))
 
 
-def _check_wildcard_hosts(value):
-    """wildcard_hosts as {pattern: [host, ...]}; a string value is a comma-separated list, never characters."""
-    out = {}
-    for pattern, hosts in value.items():
-        if not isinstance(pattern, str) or not pattern.strip():
-            raise ValueError("wildcard_hosts: the key %r is not a catalogue pattern string" % (pattern,))
-        if isinstance(hosts, str):
-            hosts = [h.strip() for h in hosts.split(",") if h.strip()]
-        if not isinstance(hosts, list):
-            raise ValueError("wildcard_hosts[%s]: expected a list of host names, got %s"
-                             % (pattern, type(hosts).__name__))
-        out[pattern] = [_probe.check_host(h, "wildcard_hosts[%s][%d]" % (pattern, i)) for i, h in enumerate(hosts)]
-    return out
-
-
 def _check_resolve(value):
     import ipaddress
     out = {}
@@ -553,7 +538,7 @@ def _check_options(p):
         raise ValueError("proxy_username: must not contain ':' (Basic authentication cannot carry it)")
     if p["ca_path"]:
         _check_ca_path(p["ca_path"])
-    return timeout, deadline, _check_wildcard_hosts(p["wildcard_hosts"]), _check_resolve(p["resolve"])
+    return timeout, deadline, _probe.check_wildcard_hosts(p["wildcard_hosts"]), _check_resolve(p["resolve"])
 
 
 def _explicit_endpoints(items):

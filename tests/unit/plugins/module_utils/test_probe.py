@@ -604,7 +604,8 @@ def test_authority_brackets_ipv6_and_drops_default_ports(host, port, scheme, exp
 
 
 @pytest.mark.parametrize("given, checked", [
-    ("[::1]", "::1"), ("::1", "::1"), ("FD00:0::5", "fd00::5"), ("Login.MicrosoftOnline.com.", "login.microsoftonline.com"),
+    ("[::1]", "::1"), ("::1", "::1"), ("FD00:0::5", "fd00::5"),
+    ("Login.MicrosoftOnline.com.", "login.microsoftonline.com"),
     ("127.0.0.1", "127.0.0.1"), ("under_score.example", "under_score.example"),
 ])
 def test_check_host_normalises(given, checked):

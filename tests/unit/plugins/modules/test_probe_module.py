@@ -22,6 +22,7 @@ from ansible_collections.arcready.network.plugins.module_utils._catalogue import
     CatalogueError, SCENARIOS, build,
 )
 from ansible_collections.arcready.network.plugins.module_utils._contract import CONTRACT_VERSION
+from ansible_collections.arcready.network.plugins.module_utils._probe import check_wildcard_hosts
 from ansible_collections.arcready.network.plugins.module_utils._proxy import MASK
 from ansible_collections.arcready.network.plugins.modules import probe as probe_module
 from probe_runner import run  # noqa: F401  (a fixture)
@@ -363,9 +364,9 @@ def test_allowlist_expansion_is_capped_with_a_warning(run, pki, lab):
 
 def test_a_wildcard_hosts_string_is_a_list_of_names_not_of_characters():
     blob = "*.blob.core.windows.net"
-    checked = probe_module._check_wildcard_hosts({blob: "mystorage.blob.core.windows.net, Other.blob.core.windows.net"})
+    checked = check_wildcard_hosts({blob: "mystorage.blob.core.windows.net, Other.blob.core.windows.net"})
     assert checked == {blob: ["mystorage.blob.core.windows.net", "other.blob.core.windows.net"]}
-    rows = build("AzureCloud", "eastus", wildcard_hosts=probe_module._check_wildcard_hosts(
+    rows = build("AzureCloud", "eastus", wildcard_hosts=check_wildcard_hosts(
         {blob: "mystorage.blob.core.windows.net"}))
     assert [r["host"] for r in rows if r["pattern"] == blob] == ["mystorage.blob.core.windows.net"]
 
