@@ -384,3 +384,16 @@ def test_ipv6_endpoints_are_bracketed_on_the_wire(run, pki, lab):
     # The test certificate names no address: the handshake through the tunnel fails on the name, as it should.
     assert (result["endpoints"][0]["failed_stage"], result["endpoints"][0]["failed_reason"]) == (
         "tls", "tls.name_mismatch")
+
+
+def test_the_module_returns_its_results_when_every_server_trickles(run, pki, lab):
+    """30 endpoints on a server that trickles its headers forever, 10 workers: three batches, each cut by its
+    stage timeout; every result comes back with its reason (the run fixture's alarm guards against a hang)."""
+    server = lab.trickle(head=b"HTTP/1.1 200 OK\r\n", drip=b"X-Slow: 1\r\n", interval=0.05)
+    endpoints = [{"host": HOST, "port": server.port, "scheme": "http", "purpose": str(i)} for i in range(30)]
+    code, result = run(base_args(pki, endpoints=endpoints, timeout=0.3, workers=10, fail_on="never"))
+    assert code == 0, result
+    assert result["deadline"] == 0.6
+    assert [e["purpose"] for e in result["endpoints"]] == [str(i) for i in range(30)]
+    assert set((e["failed_stage"], e["failed_reason"]) for e in result["endpoints"]) == {("http", "http.timeout")}
+    assert result["summary"]["failed"] == 30
