@@ -42,6 +42,8 @@ REASONS = {
     "tcp.refused": (("tcp",), "the TCP connect was refused (RST): nothing listens, or a firewall rejects"),
     "tcp.unreachable": (("tcp",), "no route to the address (network or host unreachable)"),
     "tcp.failed": (("tcp",), "the TCP connect failed for another reason"),
+    "tcp.local_limit": (("tcp", "proxy"), "this host could not open another socket (too many open files): lower "
+                                          "workers or raise the open files limit"),
     "proxy.unsupported_scheme": (("proxy",), "the proxy URL is not http://, which the agent requires"),
     "proxy.unreachable": (("proxy",), "the proxy itself cannot be connected to"),
     "proxy.timeout": (("proxy",), "the proxy accepted the connection but did not answer CONNECT in time"),
@@ -67,7 +69,35 @@ REASONS = {
     "http.closed": (("http",), "the server closed the connection before answering HTTP"),
     "http.not_http": (("http",), "the answer was not HTTP"),
     "deadline.exceeded": (STAGES, "the endpoint's wall-clock budget ran out in the stage named"),
+    "engine.error": (STAGES, "the engine met an unexpected error in the stage named (a bug: please report it)"),
 }
+
+# Budgets and caps every engine applies (seconds, counts, bytes); docs/result_contract.md explains each.
+DEADLINE_FACTOR = 2.0       # default per-endpoint deadline: DEADLINE_FACTOR x timeout ...
+MAX_DEADLINE = 600.0        # ... and never more than this
+MAX_TIMEOUT = 120.0         # largest accepted timeout
+MAX_WORKERS = 64            # endpoints probed at once
+MAX_ENDPOINTS = 5000        # endpoints in one module run
+RESOLVER_THREADS = 4        # name lookups in flight at once (getaddrinfo cannot be cancelled)
+START_UP = 10.0             # module start-up, reading the agent's proxy settings (2 x 3 s), the result's serialisation
+MAX_ALLOWLIST_HOSTS = 500   # Service Bus hosts added from the guest notification allowlist
+MAX_ALLOWLIST_BYTES = 1024 * 1024
+MAX_JSON_DEPTH = 32
+MAX_HEAD_BYTES = 64 * 1024  # an HTTP or CONNECT answer's status line and headers
+
+
+def default_deadline(timeout):
+    """The per-endpoint wall-clock budget when none is given."""
+    return min(DEADLINE_FACTOR * float(timeout), MAX_DEADLINE)
+
+
+def module_budget(endpoints, workers, deadline, expand_service_bus=False):
+    """Seconds one module run may take at most: one deadline per batch of ``workers`` endpoints (plus one for the
+    allowlist fetch and its hosts, counted at the cap), plus start-up. The controller bounds the task with it."""
+    count = int(endpoints) + (MAX_ALLOWLIST_HOSTS if expand_service_bus else 0)
+    width = max(1, min(int(workers), MAX_WORKERS))
+    batches = -(-count // width) + (1 if expand_service_bus else 0)
+    return batches * float(deadline) + START_UP
 
 
 def check_result(result):

@@ -101,23 +101,11 @@ def parse(url, username=None, password=None, option="proxy_url"):
     text = url.strip()
     if not text:
         _fail(option, "is empty; use the form http://proxy.example.com:3128", None, extra)
-    scheme = "http"
-    match = re.match(r"(?i)^([a-z][a-z0-9+.-]*)://", text)
-    if match:
-        scheme = match.group(1).lower()
-        text = text[match.end():]
+    scheme, url_user, url_password, text = _split(text)
     if scheme not in SCHEMES:
         _fail(option, "'%URL%' uses the scheme " + scheme + "://; the Arc agent talks to its proxy over http://",
-              url, extra)
-    userinfo = None
-    if "@" in text:
-        userinfo, text = text.rsplit("@", 1)
+              url, tuple(s for s in (url_password, password) if s))
     hostport = re.split(r"[/?#]", text, 1)[0]
-    url_user = url_password = None
-    if userinfo is not None:
-        user_part, sep, pass_part = userinfo.partition(":")
-        url_user = unquote(user_part)
-        url_password = unquote(pass_part) if sep else None
     user = username if username else url_user
     secret = password if password else url_password
     extra = tuple(s for s in (secret, url_password, password) if s)
@@ -131,6 +119,80 @@ def parse(url, username=None, password=None, option="proxy_url"):
             _fail(option, "'%URL%' has the port '" + port_text + "'; a port is a number from 1 to 65535", url, extra)
         port = int(port_text)
     return ProxyURL(scheme, host, port, user or None, secret)
+
+
+def _split(text):
+    """(scheme, user, password, rest) of a URL as typed; a raw password may hold ``/ ? # @ :``."""
+    scheme = "http"
+    match = re.match(r"(?i)^([a-z][a-z0-9+.-]*)://", text)
+    if match:
+        scheme = match.group(1).lower()
+        text = text[match.end():]
+    user = password = None
+    if "@" in text:
+        userinfo, text = text.rsplit("@", 1)
+        user_part, sep, pass_part = userinfo.partition(":")
+        user = unquote(user_part)
+        password = unquote(pass_part) if sep else None
+    return scheme, user, password, text
+
+
+def url_secrets(url, password=None):
+    """The secret forms in a proxy URL as typed, even one that does not parse: for a module's no_log values."""
+    found = [password] if password else []
+    if isinstance(url, str) and "@" in url:
+        _scheme, user, url_password, _rest = _split(url.strip())
+        raw = url.strip().split("://", 1)[-1].rsplit("@", 1)[0].partition(":")[2]
+        found.extend(s for s in (url_password, raw) if s)
+        return secret_forms(*found, username=user)
+    return secret_forms(*found)
+
+
+def agent_proxy(run, agent, services):
+    """The agent's ``(proxy.url or None, proxy.bypass names)`` from ``azcmagent config get``.
+
+    ``run(argv)`` returns ``(rc, stdout, stderr)`` (AnsibleModule.run_command does); ``services`` are the bypass
+    names to look for. A setting that cannot be read counts as unset.
+    """
+    def setting(name):
+        try:
+            rc, out, _err = run([agent, "config", "get", name])
+        except (OSError, ValueError):
+            return ""
+        return out if rc == 0 and isinstance(out, str) else ""
+
+    # The agent prints the value alone or inside JSON ("...", [...], {...}): the URL ends at a quote or brace, and
+    # at a ] that closes no IPv6 [.
+    found = re.search(r"https?://[^\s\"'{},]+", setting("proxy.url"))
+    url = found.group(0) if found else None
+    while url and url.endswith("]") and url.count("]") > url.count("["):
+        url = url[:-1]
+    bypass_text = setting("proxy.bypass")
+    bypass = [name for name in services if re.search(r"\b%s\b" % re.escape(name), bypass_text)]
+    return url, bypass
+
+
+def environment_proxy(environ):
+    """``(HTTPS_PROXY or None, NO_PROXY patterns)`` from an environment mapping, as the agent's installer reads it."""
+    url = (environ.get("HTTPS_PROXY") or environ.get("https_proxy") or "").strip() or None
+    no_proxy = environ.get("NO_PROXY") or environ.get("no_proxy") or ""
+    return url, [n.strip().lower() for n in no_proxy.split(",") if n.strip()]
+
+
+def discover(run, agent, environ, services):
+    """The proxy the agent would use: ``(url or None, source, agent bypass names, NO_PROXY patterns)``.
+
+    The agent's ``proxy.url`` wins (source ``agent``), then ``HTTPS_PROXY`` (source ``environment``), else
+    ``(None, "none", [], [])``. ``agent`` is the path of azcmagent, or None when it is not installed.
+    """
+    if agent:
+        url, bypass = agent_proxy(run, agent, services)
+        if url:
+            return url, "agent", bypass, []
+    url, no_proxy = environment_proxy(environ)
+    if url:
+        return url, "environment", [], no_proxy
+    return None, "none", [], []
 
 
 def _split_host_port(hostport, option, url, extra):

@@ -19,7 +19,14 @@ description:
     handshake (SNI, certificate validation against the host's trust store, negotiated version and cipher,
     nothing below TLS 1.2 by default), the certificate's issuer and expiry, and an HTTP request that proves the
     service answers (any HTTP status counts as reachable).
-  - Says in one sentence, per endpoint, what failed and the likely cause.
+  - Says per endpoint which stage failed (RV(endpoints[].failed_stage)), why as a code from a closed, documented
+    set (RV(endpoints[].failed_reason)), and in one sentence for people what failed and the likely cause
+    (RV(endpoints[].error)). The fields and codes are the collection's result contract, C(docs/result_contract.md).
+  - Every endpoint has a wall-clock budget, O(deadline), that no server behaviour stretches (trickled headers or
+    CONNECT answers, endless bodies, slow handshakes, silent TCP or DNS). The module returns within about
+    one O(deadline) per batch of O(workers) endpoints, plus one for the Service Bus allowlist, plus start-up.
+  - Every option is checked before anything goes on the wire; a bad value fails the task with a message naming
+    the option.
   - Flags TLS inspection (a certificate not issued by an expected CA) and, with O(private_link=true),
     private-capable endpoints that resolve to public addresses.
   - The endpoints come from the collection's catalogue (O(cloud), O(region), O(scenarios), O(stage)) or from
@@ -79,15 +86,18 @@ options:
       - Probe these endpoints instead of the catalogue's.
       - The collection's action plugin fills this from the catalogue on the controller when it is not given, so
         the Python and PowerShell implementations probe the same list.
+      - At most 5000 endpoints.
     type: list
     elements: dict
     suboptions:
       host:
-        description: Host name or address.
+        description:
+          - Host name or address; an IPv6 address bare or in brackets. White space and control characters are
+            refused.
         type: str
         required: true
       port:
-        description: TCP port.
+        description: TCP port, 1 to 65535.
         type: int
         default: 443
       scheme:
@@ -96,7 +106,7 @@ options:
         choices: [https, http]
         default: https
       path:
-        description: HTTP path to request.
+        description: HTTP path to request; starts with C(/), no white space or control characters.
         type: str
         default: /
       required:
@@ -133,20 +143,32 @@ options:
   wildcard_hosts:
     description:
       - Concrete hosts for catalogue wildcard rows, keyed by pattern, for example C(*.blob.core.windows.net).
+      - Each value is a list of host names, or one string of comma-separated names.
     type: dict
     default: {}
   expand_service_bus:
     description:
       - Ask the guest notification service for this region's allowlist of C(azgn*) Service Bus hosts and probe
         them. The request goes from the managed host, through the proxy when one is used.
+      - The fetch has one O(deadline) and reads at most 1 MiB of JSON nested at most 32 levels deep; at most
+        500 hosts are added (a warning says when the allowlist named more).
     type: bool
     default: false
   timeout:
-    description: Seconds each stage (DNS, TCP, proxy, TLS, HTTP) may take for one endpoint.
+    description:
+      - Seconds each stage (DNS, TCP, proxy, TLS, HTTP) may take for one endpoint; more than 0, at most 120.
     type: float
     default: 5
+  deadline:
+    description:
+      - Seconds one endpoint may take in all, whatever the servers do; more than 0, at most 600.
+      - Defaults to twice O(timeout) (capped at 600). Running out fails the endpoint with
+        RV(endpoints[].failed_reason=deadline.exceeded) in the stage it was in.
+      - The reconnections made to explain a failed TLS handshake come out of the same budget.
+    type: float
   workers:
-    description: How many endpoints are probed at once.
+    description:
+      - How many endpoints are probed at once, 1 to 64. Name lookups share at most 4 more threads.
     type: int
     default: 20
   proxy_url:
@@ -179,7 +201,9 @@ options:
     type: dict
     default: {}
   ca_path:
-    description: PEM file of CA certificates to validate against instead of the host's trust store.
+    description:
+      - PEM file of CA certificates to validate against instead of the host's trust store.
+      - Must be a readable regular file of at most 10 MiB holding at least one PEM certificate.
     type: path
   min_tls_version:
     description: The oldest TLS version accepted.
@@ -192,6 +216,7 @@ options:
         present. An endpoint whose certificate is issued by anything else is flagged as TLS inspection.
       - Defaults to Microsoft's and its public CAs' names (Microsoft Corporation, Microsoft Azure, Microsoft RSA,
         Microsoft ECC, DigiCert, GeoTrust, GlobalSign).
+      - Empty or blank strings are refused (they would match every issuer).
     type: list
     elements: str
   check_tls_inspection:
@@ -289,16 +314,38 @@ endpoints:
     reason:
       description: Why the row was not probed.
       type: str
+    pattern:
+      description: The catalogue row the endpoint comes from.
+      type: str
+    private_capable:
+      description: Whether the endpoint must resolve to a private address under O(private_link=true).
+      type: bool
     ok:
       description: Whether every stage passed.
       type: bool
     failed_stage:
       description: >-
         The stage that failed, V(dns), V(private_link), V(tcp), V(proxy), V(tls), V(tls_inspection) or V(http);
-        V(input) when the host or path given cannot be sent at all.
+        V(input) when the host or path given cannot be sent at all. Null when the endpoint passed or was not
+        probed.
       type: str
+    failed_reason:
+      description:
+        - Why it failed, a code from a closed set (C(docs/result_contract.md) says what each means). Null when the
+          endpoint passed or was not probed. Code should key on this and RV(endpoints[].failed_stage), never on
+          RV(endpoints[].error).
+        - V(input.invalid); V(dns.nxdomain), V(dns.timeout), V(dns.no_address), V(dns.failed);
+          V(private_link.public_address); V(tcp.timeout), V(tcp.refused), V(tcp.unreachable), V(tcp.failed),
+          V(tcp.local_limit); V(proxy.unsupported_scheme), V(proxy.unreachable), V(proxy.timeout), V(proxy.closed),
+          V(proxy.not_http), V(proxy.auth_required), V(proxy.refused); V(tls.expired), V(tls.name_mismatch),
+          V(tls.untrusted), V(tls.protocol_too_old), V(tls.local_policy), V(tls.no_common_cipher), V(tls.not_tls),
+          V(tls.timeout), V(tls.reset), V(tls.failed); V(tls_inspection.reissued), V(tls_inspection.untrusted);
+          V(http.timeout), V(http.closed), V(http.not_http); V(deadline.exceeded) (in any stage, when the endpoint's
+          budget ran out in it); V(engine.error) (in any stage, a bug in the probe).
+      type: str
+      sample: tcp.timeout
     error:
-      description: One sentence saying what failed and why.
+      description: One sentence for people saying what failed and why; its wording may change.
       type: str
       sample: "TCP connect to 203.0.113.5:443 timed out after 5 s: a firewall is probably dropping it"
     hint:
@@ -307,6 +354,9 @@ endpoints:
     latency_ms:
       description: Milliseconds per stage, keyed by V(dns), V(tcp), V(proxy), V(tls) and V(http).
       type: dict
+    elapsed_ms:
+      description: Milliseconds the endpoint took in all (at most O(deadline)).
+      type: int
     addresses:
       description: Addresses the name resolved to on this host.
       type: list
@@ -340,18 +390,37 @@ endpoints:
       description: Proxy used for this endpoint, with credentials redacted.
       type: str
 summary:
-  description: Counts over all endpoints.
+  description: Counts over all endpoints, computed on the controller from the endpoint results of either engine.
   returned: always
   type: dict
   sample: {total: 15, ok: 10, failed: 1, required_failed: 1, not_probeable: 4, tls_inspection: 0}
 table:
-  description: An C(azcmagent check) style table, ENDPOINT | REACHABLE | PRIVATE | TLS | PROXY.
+  description: An C(azcmagent check) style table, ENDPOINT | REACHABLE | PRIVATE | TLS | PROXY (computed on the
+    controller).
   returned: always
   type: str
+verdict:
+  description:
+    - The controller's verdict over the endpoint results, keyed on C(failed_stage) and C(failed_reason) codes.
+    - C(status) is C(ready), C(warning) or C(not_ready); C(failing) lists the endpoints that decide the verdict
+      under C(fail_on); C(warnings) are C({code, message}) dicts (C(tls_inspection.detected), C(proxy.credentials),
+      C(proxy.not_http)).
+  returned: always
+  type: dict
+  sample: {fail_on: required, status: ready, failing: [], warnings: []}
 proxy:
   description: The proxy in use (credentials redacted), or null.
   returned: always
   type: str
+contract:
+  description: The version of the result contract the endpoint results follow (C(docs/result_contract.md)).
+  returned: always
+  type: int
+  sample: 1
+deadline:
+  description: The seconds each endpoint was allowed in all (O(deadline), or its default).
+  returned: always
+  type: float
 proxy_source:
   description: Where the proxy came from, V(option), V(agent), V(environment) or V(none).
   returned: always
@@ -363,115 +432,191 @@ proxy_bypass:
   elements: str
 """
 
+
 import os
-import re
+import ssl
+import stat
+import subprocess
 
-try:
-    from urllib.parse import unquote, urlsplit
-except ImportError:  # pragma: no cover - Python 2 is not supported on targets
-    from urllib import unquote  # type: ignore
-    from urlparse import urlsplit  # type: ignore
+from ansible.module_utils.basic import AnsibleModule as _BaseModule
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.arcready.network.plugins.module_utils import _contract, _probe
 from ansible_collections.arcready.network.plugins.module_utils._catalogue import (
     CatalogueError, build, check_region, BYPASS_SERVICES, DEFAULT_EDITION, EDITIONS, SCENARIOS,
 )
-from ansible_collections.arcready.network.plugins.module_utils._probe import (
-    DEFAULT_EXPECTED_ISSUERS, Proxy, Settings, probe_all, probe_endpoint, servicebus_hosts, summarize, table,
+from ansible_collections.arcready.network.plugins.module_utils._proxy import (
+    ProxyError, discover, parse as parse_proxy, redact, url_secrets,
 )
 
 _AGENT_PATHS = ["/opt/azcmagent/bin", "/usr/local/bin", "/usr/bin"]
+_AGENT_TIMEOUT = 3  # seconds for each `azcmagent config get`; part of the start-up allowance
+_CA_MAX_BYTES = 10 * 1024 * 1024
 
 
-def _agent_setting(module, agent, name):
-    rc, out, _err = module.run_command([agent, "config", "get", name])
-    return out if rc == 0 else ""
+class AnsibleModule(_BaseModule):
+    """AnsibleModule whose argument errors name the option: for a list of dicts given a string, Ansible's first
+    error ("dictionary requested, ...") does not, its later ones do. (It keeps the name so that tools and tests
+    that look for, or stand in for, probe.AnsibleModule still find it.)"""
+
+    def fail_json(self, msg=None, **kwargs):
+        checked = getattr(self, "validation_result", None)
+        quoted = ["'%s'" % name for name in self.argument_spec]
+        if checked is not None and checked.errors and not any(q in str(msg) for q in quoted):
+            named = [str(e) for e in checked.errors if any(q in str(e) for q in quoted)]
+            msg = "; ".join(named) if named else msg
+        super(AnsibleModule, self).fail_json(msg=msg, **kwargs)
 
 
-def _agent_proxy(module):
-    """The agent's proxy.url and proxy.bypass, when azcmagent is installed."""
-    agent = module.get_bin_path("azcmagent", opt_dirs=_AGENT_PATHS)
-    if not agent:
-        return None, []
-    url = re.search(r"https?://\S+", _agent_setting(module, agent, "proxy.url"))
-    bypass_text = _agent_setting(module, agent, "proxy.bypass")
-    bypass = [name for name in BYPASS_SERVICES if re.search(r"\b%s\b" % name, bypass_text)]
-    return (url.group(0).strip("\"',]") if url else None), bypass
+def _run_bounded(argv):
+    """run_command with a time limit: a hung azcmagent must not hold the module past its budget."""
+    try:
+        done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=_AGENT_TIMEOUT,
+                              check=False, universal_newlines=True, errors="replace")
+    except subprocess.TimeoutExpired:
+        return 1, "", "timed out"
+    return done.returncode, done.stdout, done.stderr
 
 
 def _pick_proxy(module):
-    """(Proxy or None, source, bypass names, NO_PROXY patterns), following the agent's precedence."""
+    """(ProxyURL or None, source, bypass names, NO_PROXY patterns), following the agent's precedence."""
     p = module.params
     wanted = (p["proxy_url"] or "").strip()
     bypass = p["proxy_bypass"]
     if wanted.lower() in ("", "none"):
         return None, "none", bypass or [], []
     if wanted.lower() != "auto":
-        return Proxy(wanted, p["proxy_username"], p["proxy_password"], "option"), "option", bypass or [], []
-    agent_url, agent_bypass = _agent_proxy(module)
-    if agent_url:
-        return Proxy(agent_url, p["proxy_username"], p["proxy_password"], "agent"), "agent", (
-            agent_bypass if bypass is None else bypass), []
-    env_url = os.environ.get("HTTPS_PROXY") or os.environ.get("https_proxy")
-    if env_url:
-        no_proxy = (os.environ.get("NO_PROXY") or os.environ.get("no_proxy") or "").split(",")
-        return Proxy(env_url, p["proxy_username"], p["proxy_password"], "environment"), "environment", \
-            bypass or [], no_proxy
-    return None, "none", bypass or [], []
+        return parse_proxy(wanted, p["proxy_username"], p["proxy_password"]), "option", bypass or [], []
+    agent = module.get_bin_path("azcmagent", opt_dirs=_AGENT_PATHS)
+    url, source, found_bypass, no_proxy = discover(_run_bounded, agent, os.environ, BYPASS_SERVICES)
+    if url is None:
+        return None, "none", bypass or [], []
+    for secret in url_secrets(url):
+        module.no_log_values.add(secret)
+    where = "the agent's proxy.url" if source == "agent" else "HTTPS_PROXY"
+    proxy = parse_proxy(url, p["proxy_username"], p["proxy_password"], option="proxy_url=auto (%s)" % where)
+    return proxy, source, (found_bypass if bypass is None else bypass), no_proxy
 
 
-def _hide_url_password(module, url):
-    """Mask a password given inside the proxy URL before anything, even a parse error, can echo it."""
-    if url and "@" in url:
-        netloc = urlsplit(url if "://" in url else "http://" + url).netloc
-        userinfo = netloc.rsplit("@", 1)[0]
-        if ":" in userinfo:
-            password = userinfo.split(":", 1)[1]
-            for value in (password, unquote(password)):
-                if value:
-                    module.no_log_values.add(value)
+def _check_list_of_text(values, option):
+    for index, value in enumerate(values or ()):
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError("%s[%d]: %r is empty or not text; remove it or give a non-blank string"
+                             % (option, index, value))
+
+
+def _check_resolve(value):
+    import ipaddress
+    out = {}
+    for host, address in value.items():
+        name = _probe.check_host(host, "resolve (the key %r)" % (host,))
+        text = address.strip("[]") if isinstance(address, str) else None
+        try:
+            ipaddress.ip_address((text or "").split("%")[0])
+        except ValueError:
+            raise ValueError("resolve[%s]: expected an IP address such as 10.0.0.4 or [fd00::4], got %r"
+                             % (host, address))
+        out[name] = text
+    return out
+
+
+def _check_ca_path(path):
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise ValueError("ca_path %s is not a file on this host (%s); give a PEM bundle of CA certificates"
+                         % (path, exc.strerror))
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError("ca_path %s is not a regular file (a directory, device or FIFO?); give a PEM bundle of "
+                         "CA certificates" % path)
+    if info.st_size > _CA_MAX_BYTES:
+        raise ValueError("ca_path %s is larger than 10 MiB; give a PEM bundle of CA certificates" % path)
+    try:
+        with open(path, "rb") as stream:
+            text = stream.read(_CA_MAX_BYTES + 1)
+    except OSError as exc:
+        raise ValueError("ca_path %s cannot be read (%s)" % (path, exc.strerror))
+    if b"-----BEGIN CERTIFICATE-----" not in text:
+        raise ValueError("ca_path %s holds no PEM certificate (-----BEGIN CERTIFICATE-----); give a PEM bundle "
+                         "of CA certificates" % path)
+    try:
+        ssl.create_default_context(cafile=path)
+    except (ssl.SSLError, ValueError, OSError) as exc:
+        raise ValueError("ca_path %s is not a valid PEM bundle of CA certificates (%s)" % (path, exc))
+
+
+def _check_options(p):
+    """Every option checked before anything goes on the wire; ValueError names the option."""
+    timeout = _probe.check_number(p["timeout"], "timeout", 0, _contract.MAX_TIMEOUT)
+    deadline = None if p["deadline"] is None else _probe.check_number(p["deadline"], "deadline", 0,
+                                                                      _contract.MAX_DEADLINE)
+    workers = p["workers"]
+    if isinstance(workers, bool) or not 1 <= workers <= _contract.MAX_WORKERS:
+        raise ValueError("workers: %r is out of range; give a whole number from 1 to %d"
+                         % (workers, _contract.MAX_WORKERS))
+    if p["endpoints"] and len(p["endpoints"]) > _contract.MAX_ENDPOINTS:
+        raise ValueError("endpoints: %d endpoints is more than %d; split the list"
+                         % (len(p["endpoints"]), _contract.MAX_ENDPOINTS))
+    for index, ep in enumerate(p["endpoints"] or ()):
+        option = "endpoints[%d]" % index
+        if ep["probeable"]:
+            _probe.check_endpoint(ep, option)
+        elif not isinstance(ep["host"], str) or _probe._BAD_TEXT.search(ep["host"].strip()):
+            raise ValueError("%s.host: %r holds a control character" % (option, ep["host"]))
+        _check_list_of_text(ep["bypass"], option + ".bypass")
+    _check_list_of_text(p["expected_issuers"], "expected_issuers")
+    if p["proxy_username"] and ":" in p["proxy_username"]:
+        raise ValueError("proxy_username: must not contain ':' (Basic authentication cannot carry it)")
+    if p["ca_path"]:
+        _check_ca_path(p["ca_path"])
+    return timeout, deadline, _probe.check_wildcard_hosts(p["wildcard_hosts"]), _check_resolve(p["resolve"])
 
 
 def _explicit_endpoints(items):
     out = []
     for item in items:
         ep = dict(item)
-        scheme, host, port, path = item["scheme"], item["host"], item["port"], item["path"] or "/"
-        default_port = 80 if scheme == "http" else 443
+        path = item["path"] or "/"
         ep["path"] = path
-        ep["url"] = item["url"] or "%s://%s%s%s" % (scheme, host, "" if port == default_port else ":%d" % port,
-                                                    path if path != "/" else "")
+        if not item["url"]:
+            host = _probe.check_host(item["host"]) if item.get("probeable", True) else item["host"]
+            ep["url"] = "%s://%s%s" % (item["scheme"], _probe.authority(host, item["port"], item["scheme"]),
+                                       path if path != "/" else "")
         out.append(ep)
     return out
 
 
-def _expand_service_bus(module, endpoints, settings, region):
-    """Replace the azgn* wildcard row with the hosts the guest notification allowlist names."""
+def _expand_service_bus(endpoints, settings, region, warnings):
+    """Replace the azgn* wildcard row with the hosts the guest notification allowlist names (bounded)."""
     wildcard = [e for e in endpoints if not e["probeable"] and (e.get("pattern") or "").startswith("azgn*.")]
     gns = [e for e in endpoints if e["probeable"] and e["host"].startswith("guestnotificationservice.")]
     if not wildcard or not gns:
         return endpoints
     row = wildcard[0]
     suffix = row["pattern"].split(".", 1)[1]
-    request = dict(gns[0], path="/urls/allowlist?api-version=2020-01-01&location=%s" % region, read_body=True)
-    answer = probe_endpoint(request, settings)
+    request = dict(gns[0], path="/urls/allowlist?api-version=2020-01-01&location=%s" % region, url=None)
+    answer = _probe.probe_endpoint(request, settings, body_limit=_contract.MAX_ALLOWLIST_BYTES)
+    source = answer["url"]
     if not answer["ok"] or answer["http_status"] != 200:
-        row["reason"] = "the guest notification allowlist could not be fetched (%s); %s" % (
-            answer["error"] or "HTTP %s" % answer["http_status"], row["reason"])
+        row["reason"] = "the guest notification allowlist %s could not be fetched (%s); %s" % (
+            source, answer["error"] or "HTTP %s" % answer["http_status"], row["reason"])
+        return endpoints
+    if answer.get("body_truncated"):
+        row["reason"] = "the guest notification allowlist %s is larger than %d bytes; %s" % (
+            source, _contract.MAX_ALLOWLIST_BYTES, row["reason"])
         return endpoints
     try:
-        hosts = servicebus_hosts(answer.get("body") or "", suffix)
-    except ValueError:
-        row["reason"] = "the guest notification allowlist was not JSON; %s" % row["reason"]
+        hosts, cut = _probe.servicebus_hosts(answer.get("body") or "", suffix)
+    except ValueError as exc:
+        row["reason"] = "the guest notification allowlist %s is not usable JSON (%s); %s" % (
+            source, exc, row["reason"])
         return endpoints
     if not hosts:
-        row["reason"] = "the guest notification allowlist named no %s hosts; %s" % (suffix, row["reason"])
+        row["reason"] = "the guest notification allowlist %s named no %s hosts; %s" % (source, suffix, row["reason"])
         return endpoints
-    expanded = []
-    for host in hosts:
-        expanded.append(dict(row, host=host, url="https://" + host, probeable=True, reason="",
-                             note="from the guest notification allowlist for %s" % region))
+    if cut:
+        warnings.append("the guest notification allowlist %s names more than %d %s hosts; only the first %d are "
+                        "probed" % (source, _contract.MAX_ALLOWLIST_HOSTS, suffix, _contract.MAX_ALLOWLIST_HOSTS))
+    expanded = [dict(row, host=host, url="https://" + host, probeable=True, reason="") for host in hosts]
     index = endpoints.index(row)
     return endpoints[:index] + expanded + endpoints[index + 1:]
 
@@ -506,6 +651,7 @@ def main():
             wildcard_hosts=dict(type="dict", default={}),
             expand_service_bus=dict(type="bool", default=False),
             timeout=dict(type="float", default=5),
+            deadline=dict(type="float"),
             workers=dict(type="int", default=20),
             proxy_url=dict(type="str", default="auto"),
             proxy_username=dict(type="str"),
@@ -522,29 +668,22 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    if p["timeout"] <= 0:
-        module.fail_json(msg="timeout must be a positive number of seconds, got %s" % p["timeout"])
-    if p["workers"] < 1:
-        module.fail_json(msg="workers must be at least 1, got %s" % p["workers"])
-    if p["ca_path"] and not os.path.isfile(p["ca_path"]):
-        module.fail_json(msg="ca_path %s is not a file on this host; give a PEM bundle of CA certificates"
-                         % p["ca_path"])
+    # Before anything can echo it: every form of a password typed into proxy_url, even one that does not parse.
+    secrets = list(url_secrets(p["proxy_url"], p["proxy_password"]))
+    module.no_log_values.update(secrets)
 
-    _hide_url_password(module, p["proxy_url"])
+    def fail(msg, **extra):
+        module.fail_json(msg=redact(msg, secrets), contract=_contract.CONTRACT_VERSION, **redact(extra, secrets))
+
     try:
+        timeout, deadline, wildcard_hosts, resolve = _check_options(p)
         proxy, proxy_source, bypass, no_proxy = _pick_proxy(module)
-    except ValueError as exc:
-        module.fail_json(msg="proxy_url: %s" % exc)
+    except (ValueError, ProxyError) as exc:
+        fail(str(exc))
     warnings = []
     if proxy is not None:
-        if proxy.password:
-            module.no_log_values.add(proxy.password)
-        if proxy.username or proxy.password:
-            warnings.append("the proxy %s uses credentials: the Arc agent does not support authenticating proxies, "
-                            "so onboarding will fail through it even if this probe succeeds" % proxy.display)
-        if proxy.scheme != "http":
-            warnings.append("the proxy %s is not an http:// proxy: the Arc agent does not support HTTPS proxies"
-                            % proxy.display)
+        secrets.extend(proxy.secrets())
+        module.no_log_values.update(proxy.secrets())
 
     region = None
     try:
@@ -555,43 +694,36 @@ def main():
             endpoints = _explicit_endpoints(p["endpoints"])
         else:
             endpoints = build(p["cloud"], region, scenarios=p["scenarios"], stage=p["stage"],
-                              private_link=p["private_link"], wildcard_hosts=p["wildcard_hosts"],
+                              private_link=p["private_link"], wildcard_hosts=wildcard_hosts,
                               edition=p["edition"], auto_upgrade=p["auto_upgrade"], esu_only=p["esu_only"],
                               key_vault=p["key_vault"], warnings=warnings)
-    except CatalogueError as exc:
-        module.fail_json(msg=str(exc))
+    except (CatalogueError, ValueError) as exc:
+        fail(str(exc))
 
-    settings = Settings(
-        timeout=p["timeout"], min_tls_version=p["min_tls_version"], ca_path=p["ca_path"],
-        expected_issuers=p["expected_issuers"] or DEFAULT_EXPECTED_ISSUERS, proxy=proxy, bypass=bypass,
-        no_proxy=no_proxy, resolve=p["resolve"], private_link=p["private_link"],
+    settings = _probe.Settings(
+        timeout=timeout, deadline=deadline, min_tls_version=p["min_tls_version"], ca_path=p["ca_path"],
+        expected_issuers=p["expected_issuers"] or _probe.DEFAULT_EXPECTED_ISSUERS, proxy=proxy, bypass=bypass,
+        no_proxy=no_proxy, resolve=resolve, private_link=p["private_link"],
         check_inspection=p["check_tls_inspection"],
     )
     if p["expand_service_bus"] and region:
-        endpoints = _expand_service_bus(module, endpoints, settings, region)
+        endpoints = _expand_service_bus(endpoints, settings, region, warnings)
 
-    results = probe_all(endpoints, settings, workers=p["workers"])
-    summary = summarize(results)
-    if summary["tls_inspection"]:
-        warnings.append("%d endpoint(s) presented certificates not issued by an expected CA: TLS inspection is "
-                        "not supported by Azure Arc" % summary["tls_inspection"])
+    try:
+        results = _probe.probe_all(endpoints, settings, workers=p["workers"])
+    except RuntimeError as exc:  # "can't start new thread"
+        fail("workers: could not start %d probe threads on this host (%s); lower workers" % (p["workers"], exc))
     for warning in warnings:
-        module.warn(warning)
-    output = dict(
+        module.warn(redact(warning, secrets))
+    output = redact(dict(
         changed=False,
+        contract=_contract.CONTRACT_VERSION,
+        deadline=settings.deadline,
         endpoints=results,
-        summary=summary,
-        table=table(results),
         proxy=proxy.display if proxy else None,
         proxy_source=proxy_source,
         proxy_bypass=sorted(bypass),
-    )
-    failing = [r for r in results if r["probeable"] and not r["ok"]
-               and (p["fail_on"] == "any" or (p["fail_on"] == "required" and r["required"]))]
-    if failing:
-        lines = ["%s:%d (%s) %s" % (r["host"], r["port"], r["failed_stage"], r["error"]) for r in failing]
-        kind = "required" if p["fail_on"] == "required" else "probed"
-        module.fail_json(msg="%d %s endpoint(s) failed: %s" % (len(failing), kind, "; ".join(lines)), **output)
+    ), secrets)
     module.exit_json(**output)
 
 

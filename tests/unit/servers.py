@@ -419,6 +419,111 @@ class ConnectProxy(_Server):
         b.close()
 
 
+# ------------------------------------------------------------------ hostile servers
+
+def tls_context(cert):
+    """A server-side TLS context presenting ``cert``."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    cert.configure_cert(ctx)
+    return ctx
+
+
+class Trickle(_Server):
+    """Sends ``head`` at once, then ``drip`` one byte every ``interval`` seconds, over and over when ``endless``.
+
+    It first reads the client's request head (an HTTP request, or a proxy's CONNECT), speaking TLS first with a
+    ``ctx``. It stands for a server or proxy that answers just fast enough never to hit a per-read timeout:
+    ``Trickle(head=b"HTTP/1.1 200 OK\\r\\n", drip=b"X: y\\r\\n")`` trickles response headers that never end,
+    ``interval=0`` with ``endless`` sends an endless body as fast as the client reads.
+    """
+
+    def __init__(self, head=b"", drip=b"", interval=1.0, endless=True, ctx=None):
+        super(Trickle, self).__init__()
+        self.head, self.drip, self.interval, self.endless, self.ctx = head, drip, interval, endless, ctx
+
+    def handle(self, conn, peer):
+        conn.settimeout(30)
+        if self.ctx is not None:
+            conn = self.ctx.wrap_socket(conn, server_side=True)
+        read_head(conn)
+        conn.sendall(self.head)
+        while not self._stopped.is_set():
+            if self.interval:
+                for byte in range(len(self.drip)):
+                    if self._stopped.wait(self.interval):
+                        return
+                    conn.sendall(self.drip[byte:byte + 1])
+            else:
+                conn.sendall(self.drip)
+            if not self.endless:
+                return
+
+
+class SlowRelay(_Server):
+    """Relays to ``upstream`` (a loopback address), passing what the upstream sends one byte every ``interval``
+    seconds: in front of a TLS server, a handshake that takes ages but never fails."""
+
+    def __init__(self, upstream, interval=0.05):
+        super(SlowRelay, self).__init__()
+        self.upstream, self.interval = upstream, interval
+
+    def handle(self, conn, peer):
+        remote = socket.create_connection(self.upstream, timeout=30)
+        self.connections.append(remote)
+
+        def forward():
+            try:
+                while not self._stopped.is_set():
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    remote.sendall(chunk)
+            except OSError:
+                pass
+
+        worker = threading.Thread(target=forward)
+        worker.daemon = True
+        worker.start()
+        while not self._stopped.is_set():
+            chunk = remote.recv(65536)
+            if not chunk:
+                return
+            for byte in range(len(chunk)):
+                if self._stopped.wait(self.interval):
+                    return
+                conn.sendall(chunk[byte:byte + 1])
+
+
+class SilentResolver:
+    """socket.getaddrinfo for ``names`` that never answers until released: a DNS server that stays silent.
+
+    ``install(monkeypatch)`` patches it in; ``release()`` lets the held lookups fail (call it when the test ends
+    so no resolver thread stays held). ``calls`` counts the lookups that reached it.
+    """
+
+    def __init__(self, names=None):
+        self.names = names
+        self.released = threading.Event()
+        self.calls = 0
+        self._real = socket.getaddrinfo
+
+    def __call__(self, host, *args, **kwargs):
+        if self.names is not None and host not in self.names:
+            return self._real(host, *args, **kwargs)
+        self.calls += 1
+        self.released.wait(120)
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    def install(self, monkeypatch):
+        monkeypatch.setattr(socket, "getaddrinfo", self)
+        return self
+
+    def release(self):
+        self.released.set()
+
+    stop = release  # so a Lab can keep it
+
+
 # ------------------------------------------------------------------ fixtures (import them into a test module)
 
 SERVICE_BUS_HOSTS = ["azgn-eastus-public-1p-blzrnp0001.servicebus.windows.net",
@@ -457,6 +562,12 @@ class Lab:
     def proxy(self, **kwargs):
         return self._keep(ConnectProxy(**kwargs).start())
 
+    def trickle(self, **kwargs):
+        return self._keep(Trickle(**kwargs).start())
+
+    def slow_relay(self, upstream, **kwargs):
+        return self._keep(SlowRelay(upstream, **kwargs).start())
+
     def stop(self):
         for server in reversed(self._running):
             server.stop()
@@ -474,3 +585,21 @@ def lab():
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture(autouse=True)
+def contract_checked(monkeypatch):
+    """Every result the engine produces in a test that imports this fixture must follow _contract.py."""
+    from ansible_collections.arcready.network.plugins.module_utils import _contract, _probe
+    real = _probe.probe_endpoint
+    checked = []
+
+    def probe_endpoint(ep, settings, *args, **kwargs):
+        result = real(ep, settings, *args, **kwargs)
+        problems = _contract.check_result(result)
+        assert not problems, (problems, result)
+        checked.append(result)
+        return result
+
+    monkeypatch.setattr(_probe, "probe_endpoint", probe_endpoint)
+    yield checked

@@ -17,47 +17,21 @@ import stat
 
 import pytest
 
-from ansible.module_utils import _internal as module_utils_internal
-from ansible.module_utils.common import warnings as module_warnings
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.arcready.network.plugins.action.probe import ENDPOINT_KEYS, expand
 from ansible_collections.arcready.network.plugins.module_utils._catalogue import (
     CatalogueError, SCENARIOS, build,
 )
+from ansible_collections.arcready.network.plugins.module_utils._contract import CONTRACT_VERSION
+from ansible_collections.arcready.network.plugins.module_utils._probe import check_wildcard_hosts
+from ansible_collections.arcready.network.plugins.module_utils._proxy import MASK
 from ansible_collections.arcready.network.plugins.modules import probe as probe_module
-from servers import (  # noqa: F401  (pki and lab are fixtures)
-    LOOPBACK, SERVICE_BUS_HOSTS, TEST_CA_ORG, lab, pki, refused_port,
+from probe_runner import run  # noqa: F401  (a fixture)
+from servers import (  # noqa: F401  (pki, lab and contract_checked are fixtures)
+    LOOPBACK, SERVICE_BUS_HOSTS, TEST_CA_ORG, contract_checked, lab, pki, refused_port, tls_context,
 )
 
 HOST = "login.microsoftonline.com"
 PASSWORD = "m0dule-Pa55w0rd"
-
-
-@pytest.fixture
-def run(capsys, monkeypatch, tmp_path):
-    """run(args) -> (exit code, result dict). No azcmagent and no proxy variables unless a test sets them."""
-    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    empty = tmp_path / "empty-bin"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", str(empty))
-    monkeypatch.setattr(probe_module, "_AGENT_PATHS", [str(empty)])
-    # This process also runs controller code (the lookup tests), which makes module warnings go to the
-    # controller's display; a module on a managed host returns them in its result.
-    monkeypatch.setattr(module_utils_internal, "is_controller", False)
-    # Warnings are process-global; each module run here starts with none, as a real module process does.
-    monkeypatch.setattr(module_warnings, "_global_warnings", {})
-    monkeypatch.setattr(module_warnings, "_global_deprecations", {})
-
-    def runner(args):
-        with patch_module_args(args):
-            with pytest.raises(SystemExit) as caught:
-                probe_module.main()
-        out = capsys.readouterr().out
-        return caught.value.code, json.loads(out)
-
-    return runner
 
 
 def warning_texts(result):
@@ -80,7 +54,8 @@ def test_explicit_endpoints(run, pki, lab):
     code, result = run(base_args(pki, endpoints=[{"host": HOST, "port": server.port},
                                                  {"host": HOST, "port": server.port, "path": "/x?y=1"}]))
     assert code == 0, result
-    assert result["changed"] is False
+    assert result["changed"] is False and result["contract"] == CONTRACT_VERSION
+    assert result["deadline"] == 4.0  # twice the timeout
     assert "failed" not in result or result["failed"] is False
     assert [e["ok"] for e in result["endpoints"]] == [True, True]
     assert result["endpoints"][0]["url"] == "https://%s:%d" % (HOST, server.port)
@@ -158,23 +133,17 @@ def test_ca_path_missing(run, pki, tmp_path):
     missing = str(tmp_path / "nowhere" / "ca.pem")
     code, result = run(base_args(pki, region="eastus", ca_path=missing))
     assert code == 1
-    assert result["msg"] == ("ca_path %s is not a file on this host; give a PEM bundle of CA certificates" % missing)
-
-
-@pytest.mark.parametrize("args, message", [
-    ({"timeout": 0}, "timeout must be a positive number of seconds, got 0.0"),
-    ({"workers": 0}, "workers must be at least 1, got 0"),
-])
-def test_bad_numbers(run, pki, args, message):
-    code, result = run(base_args(pki, region="eastus", **args))
-    assert code == 1 and result["msg"] == message
+    assert result["msg"] == ("ca_path %s is not a file on this host (No such file or directory); give a PEM bundle "
+                             "of CA certificates" % missing)
+    assert result["contract"] == CONTRACT_VERSION
 
 
 def test_bad_proxy_url_hides_the_password(run, pki):
     """A proxy_url that does not parse must not come back with its password (invocation.module_args included)."""
     code, result = run(base_args(pki, region="eastus", proxy_url="http://u:%s@proxy:notaport" % PASSWORD))
     assert code == 1
-    assert result["msg"].startswith("proxy_url: proxy URL ")
+    assert result["msg"] == ("proxy_url: 'http://%s@proxy:notaport' has the port 'notaport'; a port is a number "
+                             "from 1 to 65535" % MASK)
     assert PASSWORD not in json.dumps(result)
 
 
@@ -186,7 +155,7 @@ def test_proxy_password_option_is_masked(run, pki, lab):
     code, result = run(base_args(pki, endpoints=[{"host": HOST}], proxy_url="http://127.0.0.1:%d" % proxy.port,
                                  proxy_username="arcuser", proxy_password=PASSWORD))
     assert code == 0, result
-    assert result["proxy"] == "http://***@127.0.0.1:%d" % proxy.port
+    assert result["proxy"] == "http://%s@127.0.0.1:%d" % (MASK, proxy.port)
     assert result["proxy_source"] == "option"
     assert result["endpoints"][0]["proxy"] == result["proxy"]
     assert any("uses credentials" in w and "does not support authenticating proxies" in w
@@ -213,7 +182,7 @@ def test_proxy_from_the_environment_with_no_proxy(run, pki, lab, monkeypatch):
         {"host": HOST}, {"host": "management.azure.com", "port": server.port}]))
     assert code == 0, result
     assert result["proxy_source"] == "environment"
-    assert result["proxy"] == "http://***@127.0.0.1:%d" % proxy.port
+    assert result["proxy"] == "http://%s@127.0.0.1:%d" % (MASK, proxy.port)
     assert [e["proxy"] for e in result["endpoints"]] == [result["proxy"], None]
     assert all(e["ok"] for e in result["endpoints"])
     assert PASSWORD not in json.dumps(result)
@@ -330,3 +299,101 @@ def test_tls_inspection_is_a_warning_and_a_failure(run, pki, lab):
     assert result["summary"]["tls_inspection"] == 1
     assert any("1 endpoint(s) presented certificates not issued by an expected CA" in w
                for w in warning_texts(result)), result.get("warnings")
+
+
+# ------------------------------------------------------------------ the allowlist fetch, bounded
+
+GNS = "guestnotificationservice.azure.com"
+AZGN = "azgn*.servicebus.windows.net"
+
+
+def _allowlist_args(pki, port, extra_resolve=None):
+    resolve = {GNS: LOOPBACK}
+    resolve.update(extra_resolve or {})
+    return base_args(pki, region="eastus", expand_service_bus=True, fail_on="never", resolve=resolve, endpoints=[
+        {"host": GNS, "port": port},
+        {"host": AZGN, "pattern": AZGN, "probeable": False, "reason": "wildcard"}])
+
+
+def _azgn_row(result):
+    return [e for e in result["endpoints"] if e["host"] == AZGN][0]
+
+
+@pytest.mark.parametrize("answer, reason", [
+    (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + b"[" * (2 * 1024 * 1024),
+     "is larger than 1048576 bytes; wildcard"),
+    (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + b"[" * 5000 + b"]" * 5000,
+     "is not usable JSON (it nests deeper than 32 levels); wildcard"),
+    (b"HTTP/1.1 200 OK\r\n\r\n<html>", "is not usable JSON (Expecting value: line 1 column 1 (char 0)); wildcard"),
+    (b"HTTP/1.1 200 OK\r\n\r\n{\"value\": [\"other.example.com\"]}",
+     "named no servicebus.windows.net hosts; wildcard"),
+    (b"HTTP/1.1 503 Busy\r\n\r\n", "could not be fetched (HTTP 503); wildcard"),
+])
+def test_allowlist_that_cannot_be_used_is_a_reason(run, pki, lab, answer, reason):
+    server = lab.http(cert=pki.valid, answer=answer)
+    code, result = run(_allowlist_args(pki, server.port))
+    assert code == 0, result
+    row = _azgn_row(result)
+    assert row["probeable"] is False
+    assert row["reason"] == "the guest notification allowlist https://%s:%d/urls/allowlist?api-version=2020-01-01&" \
+                            "location=eastus %s" % (GNS, server.port, reason)
+
+
+def test_allowlist_trickled_is_cut_by_the_deadline(run, pki, lab):
+    server = lab.trickle(head=b"HTTP/1.1 200 OK\r\n\r\n[", drip=b" ", interval=0.05, ctx=tls_context(pki.valid))
+    args = _allowlist_args(pki, server.port)
+    args.update(timeout=0.5)
+    code, result = run(args)
+    assert code == 0, result
+    assert "could not be fetched (%s accepted the connection but sent no complete HTTP answer" % GNS in \
+        _azgn_row(result)["reason"]
+
+
+def test_allowlist_expansion_is_capped_with_a_warning(run, pki, lab):
+    names = ["azgn-%03d.servicebus.windows.net" % i for i in range(600)]
+    body = json.dumps({"value": names}).encode()
+    server = lab.http(cert=pki.valid, routes={"/urls/allowlist": (200, body)})
+    code, result = run(_allowlist_args(pki, server.port, dict((n, LOOPBACK) for n in names)))
+    assert code == 0, result.get("msg")
+    added = [e["host"] for e in result["endpoints"] if e["host"].startswith("azgn-")]
+    assert added == names[:500]
+    assert ("the guest notification allowlist https://%s:%d/urls/allowlist?api-version=2020-01-01&location=eastus "
+            "names more than 500 servicebus.windows.net hosts; only the first 500 are probed"
+            % (GNS, server.port)) in warning_texts(result)
+
+
+def test_a_wildcard_hosts_string_is_a_list_of_names_not_of_characters():
+    blob = "*.blob.core.windows.net"
+    checked = check_wildcard_hosts({blob: "mystorage.blob.core.windows.net, Other.blob.core.windows.net"})
+    assert checked == {blob: ["mystorage.blob.core.windows.net", "other.blob.core.windows.net"]}
+    rows = build("AzureCloud", "eastus", wildcard_hosts=check_wildcard_hosts(
+        {blob: "mystorage.blob.core.windows.net"}))
+    assert [r["host"] for r in rows if r["pattern"] == blob] == ["mystorage.blob.core.windows.net"]
+
+
+def test_ipv6_endpoints_are_bracketed_on_the_wire(run, pki, lab):
+    """Through a proxy: CONNECT [::1]:port and the URL shown; the proxy routes the literal to its loopback server."""
+    server = lab.http(cert=pki.valid)
+    proxy = lab.proxy(routes={"[::1]:%d" % server.port: server.address})
+    code, result = run(base_args(pki, endpoints=[{"host": "::1", "port": server.port}], fail_on="never",
+                                 proxy_url="http://127.0.0.1:%d" % proxy.port))
+    assert code == 0, result
+    assert proxy.requests[0][:2] == ("CONNECT", "[::1]:%d" % server.port)
+    assert proxy.requests[0][2]["host"] == "[::1]:%d" % server.port
+    assert result["endpoints"][0]["url"] == "https://[::1]:%d" % server.port
+    # The test certificate names no address: the handshake through the tunnel fails on the name, as it should.
+    assert (result["endpoints"][0]["failed_stage"], result["endpoints"][0]["failed_reason"]) == (
+        "tls", "tls.name_mismatch")
+
+
+def test_the_module_returns_its_results_when_every_server_trickles(run, pki, lab):
+    """30 endpoints on a server that trickles its headers forever, 10 workers: three batches, each cut by its
+    stage timeout; every result comes back with its reason (the run fixture's alarm guards against a hang)."""
+    server = lab.trickle(head=b"HTTP/1.1 200 OK\r\n", drip=b"X-Slow: 1\r\n", interval=0.05)
+    endpoints = [{"host": HOST, "port": server.port, "scheme": "http", "purpose": str(i)} for i in range(30)]
+    code, result = run(base_args(pki, endpoints=endpoints, timeout=0.3, workers=10, fail_on="never"))
+    assert code == 0, result
+    assert result["deadline"] == 0.6
+    assert [e["purpose"] for e in result["endpoints"]] == [str(i) for i in range(30)]
+    assert set((e["failed_stage"], e["failed_reason"]) for e in result["endpoints"]) == {("http", "http.timeout")}
+    assert result["summary"]["failed"] == 30
