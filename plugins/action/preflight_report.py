@@ -14,8 +14,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import glob
 import json
-import os
 import time
 
 from ansible.errors import AnsibleError
@@ -24,7 +24,8 @@ from ansible.module_utils.common.validation import check_type_bool
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.arcready.network.plugins.module_utils import _proxy
-from ansible_collections.arcready.network.plugins.plugin_utils import _fleet, _publish
+from ansible_collections.arcready.network.plugins.plugin_utils import _fleet, _merge, _publish
+from ansible_collections.arcready.network.plugins.plugin_utils._plain import plain
 
 # input name -> the variable it comes from, for each host (they can differ per host: host_vars, group_vars).
 DEFAULT_INPUTS = {"scenarios": "arc_scenarios", "stage": "arc_stage", "private_link": "arc_private_link",
@@ -38,19 +39,9 @@ ARGUMENT_SPEC = {
     "inputs": {"type": "dict", "default": DEFAULT_INPUTS},
     "keep_runs": {"type": "int", "default": 5},
     "title": {"type": "str", "default": "Azure Arc network preflight"},
+    "merge": {"type": "list", "elements": "str", "default": []},
 }
 NO_RESULT = "unreachable, or failed before the probe returned"
-
-
-def plain(value):
-    """Ansible's lazy and tagged containers as plain dicts, lists and strings (json and the renderers read them)."""
-    if isinstance(value, dict):
-        return dict((to_native(k), plain(v)) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, (str, bytes)):
-        return to_native(value)
-    return value
 
 
 def normalise_input(name, value):
@@ -68,22 +59,37 @@ def normalise_input(name, value):
     return plain(value)
 
 
-def read_baseline(path):
-    """(report, warning): the baseline fleet report, or None and why it cannot be used."""
-    if not path:
-        return None, None
+def read_report(path, option):
+    """(report, problem): a fleet report read from ``path``, or None and why it cannot be used."""
     try:
         with open(path, "rb") as stream:
             data = json.loads(stream.read().decode("utf-8"))
     except (OSError, IOError) as exc:
-        return None, "arc_report_baseline: cannot read %s (%s): give the path of an earlier preflight.json" % (
-            path, exc.strerror or exc)
+        return None, "%s: cannot read %s (%s): give the path of a preflight.json" % (option, path, exc.strerror or exc)
     except (ValueError, RecursionError) as exc:
-        return None, "arc_report_baseline: %s is not JSON (%s): give the path of an earlier preflight.json" % (
-            path, exc)
+        return None, "%s: %s is not JSON (%s): give the path of a preflight.json" % (option, path, exc)
     if not isinstance(data, dict) or not isinstance(data.get("hosts", {}), dict):
-        return None, "arc_report_baseline: %s is not a preflight.json (no 'hosts' dictionary)" % path
+        return None, "%s: %s is not a preflight.json (no 'hosts' dictionary)" % (option, path)
     return data, None
+
+
+def merged(patterns):
+    """The merge of the fleet reports the paths or glob patterns name; AnsibleError naming the option if any is
+    missing or unreadable."""
+    paths = []
+    for pattern in patterns:
+        found = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
+        if not found:
+            raise AnsibleError("arc_merge_reports: no file matches %s: give the slices' preflight.json paths "
+                               "(globs allowed)" % pattern)
+        paths.extend(p for p in found if p not in paths)
+    reports = []
+    for path in paths:
+        report, problem = read_report(path, "arc_merge_reports")
+        if problem:
+            raise AnsibleError(problem)
+        reports.append(report)
+    return reports
 
 
 class ActionModule(ActionBase):
@@ -129,14 +135,22 @@ class ActionModule(ActionBase):
         validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         del validation
         started = time.monotonic()
-        results, unreported = self._collect(task_vars, args)
-        collected = time.monotonic()
-        baseline, warning = read_baseline(args["baseline"])
+        baseline, warning = read_report(args["baseline"], "arc_report_baseline") if args["baseline"] else (None, None)
         warnings = [warning] if warning else []
-        parameters = plain(args["parameters"])
-        if "proxy_url" in parameters:
-            parameters["proxy_url"] = _proxy.redact(str(parameters["proxy_url"]))
-        doc = _fleet.build(results, unreported, parameters, baseline=baseline, baseline_path=args["baseline"] or None)
+        baseline_path = args["baseline"] or None
+        if args["merge"]:
+            try:
+                doc = _merge.merge(merged(args["merge"]), baseline=baseline, baseline_path=baseline_path)
+            except _merge.MergeError as exc:
+                raise AnsibleError("arc_merge_reports: %s" % exc)
+            collected = time.monotonic()
+        else:
+            results, unreported = self._collect(task_vars, args)
+            collected = time.monotonic()
+            parameters = plain(args["parameters"])
+            if "proxy_url" in parameters:
+                parameters["proxy_url"] = _proxy.redact(str(parameters["proxy_url"]))
+            doc = _fleet.build(results, unreported, parameters, baseline=baseline, baseline_path=baseline_path)
         if warning:
             doc["changes"] = {"error": warning}
         built = time.monotonic()
@@ -158,6 +172,7 @@ class ActionModule(ActionBase):
             summary=dict(doc["summary"], report_dir=args["report_dir"]),
             groups=doc["groups"],
             group_lines=_fleet.group_lines(doc["groups"]),
+            verdict=_fleet.verdict_line(doc["summary"]),
             changes=doc.get("changes"),
             timings={"collect_s": round(collected - started, 3), "build_s": round(built - collected, 3),
                      "render_s": round(rendered - built, 3), "write_s": round(written - rendered, 3),

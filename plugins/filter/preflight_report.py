@@ -15,17 +15,7 @@ from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.arcready.network.plugins.plugin_utils import _report
-
-
-def _plain(value):
-    """Ansible's lazy and tagged containers as plain dicts and lists (the renderers only read them)."""
-    if isinstance(value, dict):
-        return dict((to_native(k), _plain(v)) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (str, bytes)):
-        return to_native(value)
-    return value
+from ansible_collections.arcready.network.plugins.plugin_utils._plain import plain as _plain
 
 
 def _call(name, func, report, *args):

@@ -57,6 +57,14 @@ options:
     description: How many complete runs to keep under C(.runs) (the current one always stays).
     type: int
     default: 5
+  merge:
+    description:
+      - Instead of this play's hosts, merge these fleet reports (paths of the slices' C(preflight.json), globs
+        allowed) into one, with one set of groups computed over all their hosts (AWX job slicing; see the
+        P(arcready.network.merge_preflight_reports#filter) filter and the C(arcready.network.merge_reports) playbook).
+    type: list
+    elements: str
+    default: []
   title:
     description: Title of the HTML page.
     type: str

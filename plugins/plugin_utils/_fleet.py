@@ -75,6 +75,8 @@ def finish(doc, baseline=None, baseline_path=None):
     summary["groups_total"] = len(doc["groups"])
     summary["groups"] = [dict((k, g[k]) for k in ("signature", "count", "title", "owner", "blocking"))
                          for g in doc["groups"][:TOP_GROUPS]]
+    if "slices" in doc:
+        summary["slices"] = [piece.get("run_id") for piece in doc["slices"]]
     if baseline is not None:
         doc["changes"] = _baseline.changes(doc, baseline, baseline_path)
         summary["changes"] = doc["changes"]["counts"]
@@ -99,6 +101,12 @@ def build(results, unreported, parameters, run_id=None, generated=None, baseline
 def host_document(doc, name):
     """hosts/<name>.json: the host's entry with the run it belongs to."""
     return dict(doc["hosts"][name], host=name, run_id=doc["run_id"], generated=doc["generated"])
+
+
+def verdict_line(summary):
+    if summary["ready"]:
+        return "ready: every host reaches the Azure Arc endpoints"
+    return "%d of %d hosts not ready" % (summary["hosts_failed"], summary["hosts_total"])
 
 
 def group_lines(groups, limit=TOP_GROUPS):
