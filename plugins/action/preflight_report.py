@@ -177,7 +177,7 @@ class ActionModule(ActionBase):
             timings={"collect_s": round(collected - started, 3), "build_s": round(built - collected, 3),
                      "render_s": round(rendered - built, 3), "write_s": round(written - rendered, 3),
                      "total_s": round(written - started, 3)},
-            sizes=dict((path, len(data)) for path, data in files if "/" not in path),
+            sizes=dict((path, len(data)) for path, data in files if data is not None and "/" not in path),
         )
         if warnings:
             result["warnings"] = warnings

@@ -125,10 +125,11 @@ def host_file_name(name):
 
 
 def files(doc, title="Azure Arc network preflight"):
-    """Every file of the run's report set: [(relative path, text)]."""
+    """Every file of the run's report set: [(relative path, text)]; hosts/ is there even when empty."""
     out = [("preflight.json", json.dumps(doc, indent=1, sort_keys=False) + "\n"),
            ("preflight.html", _report.render_html(doc, title)),
-           ("preflight.junit.xml", _report.render_junit(doc))]
+           ("preflight.junit.xml", _report.render_junit(doc)),
+           ("hosts", None)]
     for name in doc["hosts"]:
         out.append((host_file_name(name), json.dumps(host_document(doc, name), indent=2) + "\n"))
     return out

@@ -63,7 +63,8 @@ def _replace_with_link(path, target):
 
 
 def publish(report_dir, files, run_id, keep=5):
-    """Write ``files`` ([(relative path, text or bytes)]) as run ``run_id`` and make it the current set.
+    """Write ``files`` ([(relative path, text or bytes, or None for a directory)]) as run ``run_id`` and make it
+    the current set.
 
     Returns the run's directory. The top-level names of ``files`` become links through ``current``."""
     runs = os.path.join(report_dir, RUNS)
@@ -80,11 +81,12 @@ def publish(report_dir, files, run_id, keep=5):
         if parts[0] not in tops:
             tops.append(parts[0])
         path = os.path.join(staging, *parts)
-        parent = os.path.dirname(path)
+        parent = path if data is None else os.path.dirname(path)
         if parent not in directories:
             os.makedirs(parent, mode=0o755, exist_ok=True)
             directories.add(parent)
-        _write(path, data)
+        if data is not None:
+            _write(path, data)
     for directory in sorted(directories, key=len, reverse=True):
         _fsync_dir(directory)
     os.rename(staging, final)
