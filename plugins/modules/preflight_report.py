@@ -25,7 +25,7 @@ description:
     C(current). A run killed while writing leaves the previous complete set; per-host files of earlier runs are
     never mixed with the new ones.
   - Runs once for the whole play (use C(run_once)); hosts of the play without a result are reported as such.
-  - This is an action plugin: nothing runs on the managed hosts. It writes in check mode too and never reports
+  - This is an action plugin, nothing runs on the managed hosts. It writes in check mode too and never reports
     a change or a diff, since reports are not changes to a host.
 options:
   report_dir:

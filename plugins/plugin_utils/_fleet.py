@@ -126,7 +126,8 @@ def host_file_name(name):
 
 def files(doc, title="Azure Arc network preflight"):
     """Every file of the run's report set: [(relative path, text)]; hosts/ is there even when empty."""
-    out = [("preflight.json", json.dumps(doc, indent=1, sort_keys=False) + "\n"),
+    # Compact: at 5,000 hosts indenting adds a third to the size and quadruples the time (use jq to read it).
+    out = [("preflight.json", json.dumps(doc, separators=(",", ":")) + "\n"),
            ("preflight.html", _report.render_html(doc, title)),
            ("preflight.junit.xml", _report.render_junit(doc)),
            ("hosts", None)]

@@ -10,7 +10,7 @@ PRIVATE to the collection, controller side. Layout of ``report_dir`` (docs/repor
     current -> .runs/<run_id>                                                                 the published run
     preflight.json -> current/preflight.json  (and preflight.html, preflight.junit.xml, hosts)
 
-A run is written into ``.runs/<run_id>.partial``, every file and directory fsync'ed, renamed to ``.runs/<run_id>``,
+A run is written into ``.runs/<run_id>.partial``, flushed to disk (syncfs, or an fsync per file), renamed to ``.runs/<run_id>``,
 then ``current`` is replaced by one rename(2) of a new symlink: readers see the old set or the new one, never a
 mix, and ``hosts/`` belongs to the run it came with. Older runs beyond ``keep`` are removed afterwards.
 """
@@ -19,6 +19,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ctypes
+import ctypes.util
 import os
 import shutil
 import time
@@ -38,12 +40,38 @@ def _fsync_dir(path):
         os.close(fd)
 
 
+def _syncfs_function():
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return libc.syncfs
+    except (OSError, AttributeError):
+        return None
+
+
+_SYNCFS = _syncfs_function()
+
+
 def _write(path, data):
     with open(path, "wb") as stream:
         stream.write(data if isinstance(data, bytes) else data.encode("utf-8"))
-        stream.flush()
-        os.fsync(stream.fileno())
     os.chmod(path, 0o644)
+
+
+def _flush(path, written):
+    """Every file written under path on disk before the rename that publishes it: one syncfs(2) of the report
+    file system (an fsync per file costs a journal commit each: 12 s for 5,000 host files here), else fsyncs."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if _SYNCFS is not None and _SYNCFS(fd) == 0:
+            return
+    finally:
+        os.close(fd)
+    for name in written:
+        fd = os.open(name, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _replace_with_link(path, target):
@@ -75,7 +103,7 @@ def publish(report_dir, files, run_id, keep=5):
         shutil.rmtree(staging)
     os.makedirs(staging, mode=0o755)
     directories = set([staging])
-    tops = []
+    tops, written = [], []
     for relative, data in files:
         parts = relative.split("/")
         if parts[0] not in tops:
@@ -87,6 +115,8 @@ def publish(report_dir, files, run_id, keep=5):
             directories.add(parent)
         if data is not None:
             _write(path, data)
+            written.append(path)
+    _flush(staging, written)
     for directory in sorted(directories, key=len, reverse=True):
         _fsync_dir(directory)
     os.rename(staging, final)
