@@ -726,6 +726,7 @@ def render_junit(data, suite_name="arcready.network preflight"):
     for name, message in fleet.unreported:
         suite = ET.SubElement(root, "testsuite", name=_x(name), hostname=_x(name), timestamp=_x(timestamp),
                               tests="1", failures="0", errors="1", skipped="0", time="0.000")
+        ET.SubElement(ET.SubElement(suite, "properties"), "property", name="run_id", value=_x(data.get("run_id") or ""))
         case = ET.SubElement(suite, "testcase", classname=_x(name), name="preflight", time="0.000")
         ET.SubElement(case, "error", type="no_result", message=_x(message or "the host has no preflight result"))
         totals["tests"] += 1

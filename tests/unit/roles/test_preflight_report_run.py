@@ -92,4 +92,5 @@ def test_an_input_error_on_every_host_still_writes_a_report_saying_so(tmp_path, 
     assert [(g["kind"], g["count"]) for g in bad["groups"]] == [("no_result", 3)]
     html = (tmp_path / "reports" / "preflight.html").read_text()
     assert bad["run_id"] in html and "unknown region" in html
+    assert bad["run_id"] in (tmp_path / "reports" / "preflight.junit.xml").read_text()
     assert os.listdir(str(tmp_path / "reports" / "hosts")) == []
