@@ -69,13 +69,24 @@ options:
     description: Title of the HTML page.
     type: str
     default: Azure Arc network preflight
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
 attributes:
   check_mode:
     support: full
     details: Writes the reports in check mode too; reports are not host changes.
   diff_mode:
     support: none
+  action:
+    support: full
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
+    details: Use C(run_once); it reads every play host's result itself.
   platform:
+    support: full
     platforms: posix
 notes:
   - See docs/reports.md for the files and the C(preflight.json) fields.
