@@ -19,4 +19,8 @@ def plain(value):
         return [plain(v) for v in value]
     if isinstance(value, (str, bytes)):
         return to_native(value)
-    return value
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    # ansible-core 2.19 keeps a registered result's warnings as summary objects (their text is event.msg).
+    message = getattr(getattr(value, "event", None), "msg", None)
+    return to_native(message) if message is not None else to_native(value)

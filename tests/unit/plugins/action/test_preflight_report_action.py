@@ -81,3 +81,17 @@ def test_the_filter_merges_and_names_itself_in_errors():
     assert len(merged["hosts"]) == 8 and [s["run_id"] for s in merged["slices"]] == ["a", "b"]
     with pytest.raises(AnsibleFilterError, match="arcready.network.merge_preflight_reports: give a non-empty list"):
         merge_preflight_reports([])
+
+
+def test_plain_gives_json_types_and_the_text_of_warning_summaries():
+    from ansible_collections.arcready.network.plugins.plugin_utils._plain import plain
+
+    class Event(object):
+        msg = "the agent's proxy.bypass lists an unknown service"
+
+    class Summary(object):
+        event = Event()
+    value = plain({"warnings": [Summary(), "plain text"], "n": 1, "ok": True, "none": None, "t": ("a",)})
+    assert value == {"warnings": ["the agent's proxy.bypass lists an unknown service", "plain text"], "n": 1,
+                     "ok": True, "none": None, "t": ["a"]}
+    assert json.dumps(value)
