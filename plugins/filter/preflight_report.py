@@ -15,6 +15,7 @@ from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.arcready.network.plugins.plugin_utils import _report
+from ansible_collections.arcready.network.plugins.plugin_utils._plain import plain as _plain
 
 
 def _call(name, func, report, *args):

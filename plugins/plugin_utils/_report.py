@@ -631,6 +631,10 @@ def render_html(data, title="Azure Arc network preflight"):
         w("<div><dt>%s</dt><dd data-param=\"%s\">%s</dd></div>" % (_e(label), _e(label), _e(value)))
     w("</dl></section>")
 
+    # -- run id, work items (groups) and changes since the baseline
+    from ansible_collections.arcready.network.plugins.plugin_utils import _groups_html
+    w(_groups_html.section(data))
+
     # -- matrix
     w("<section id=\"matrix-section\"><h2>Hosts \u00d7 endpoints</h2><div class=\"tools\">")
     w("<input type=\"search\" id=\"filter\" placeholder=\"Filter hosts, endpoints, errors\u2026\" "
@@ -760,7 +764,7 @@ def render_junit(data, suite_name="arcready.network preflight"):
     timestamp = fleet.generated.rstrip("Z") or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
     root = ET.Element("testsuites", name=_x(suite_name))
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0, "time": 0.0}
-    properties = [(k, v) for k, v in sorted(fleet.parameters.items())]
+    properties = [(k, v) for k, v in sorted(fleet.parameters.items())] + [("run_id", data.get("run_id") or "")]
     for name, report in fleet.hosts:
         suite = ET.SubElement(root, "testsuite", name=_x(name), hostname=_x(name), timestamp=_x(timestamp))
         props = ET.SubElement(suite, "properties")
@@ -771,6 +775,7 @@ def render_junit(data, suite_name="arcready.network preflight"):
             if isinstance(value, (list, tuple)):
                 value = ",".join(str(v) for v in value)
             ET.SubElement(props, "property", name=_x(key), value=_x(value))
+        ET.SubElement(props, "property", name="group", value=_x((report.get("verdict") or {}).get("signature") or ""))
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0, "time": 0.0}
         for ep in report["endpoints"]:
             counts["tests"] += 1
@@ -801,6 +806,7 @@ def render_junit(data, suite_name="arcready.network preflight"):
     for name, message in fleet.unreported:
         suite = ET.SubElement(root, "testsuite", name=_x(name), hostname=_x(name), timestamp=_x(timestamp),
                               tests="1", failures="0", errors="1", skipped="0", time="0.000")
+        ET.SubElement(ET.SubElement(suite, "properties"), "property", name="run_id", value=_x(data.get("run_id") or ""))
         case = ET.SubElement(suite, "testcase", classname=_x(name), name="preflight", time="0.000")
         ET.SubElement(case, "error", type="no_result", message=_x(message or "the host has no preflight result"))
         totals["tests"] += 1

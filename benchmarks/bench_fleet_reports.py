@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+# Copyright (c) arcready.network contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Reports at fleet scale: the report writer and a whole preflight of simulated hosts. Figures only, no assertion.
+
+1. 5,000 hosts of synthetic results (tests/unit/reports/synthetic_fleet.py: six failure profiles, two proxies)
+   through the writer of arcready.network.preflight_report (build: verdicts, groups, summary; render HTML and
+   JUnit; JSON; publish the set): seconds per step, file sizes, groups; then the HTML render alone.
+2. N simulated hosts (1,000; local connection) through playbooks/preflight.yml inside `unshare --net` (loopback
+   only): every catalogue name mapped with arc_probe_resolve to a TLS stand-in on 127.0.0.1:443 (a fifth of the
+   hosts get two names refused instead), 50 forks. Prints wall time, controller CPU per host (getrusage of the
+   children: ansible-playbook, its workers and, the hosts being local, the probe modules themselves), the report
+   writing time the action reports, and the console lines at default verbosity.
+   Acceptance of issue 15 at 1,000 hosts: wall <= 360 s, CPU <= 0.4 s/host, reports < 10 s, console < 1,200 lines.
+
+    python benchmarks/bench_fleet_reports.py [1] [2]    # ARC_BENCH_QUICK=1: 500 synthetic hosts, 100 simulated
+Needs root for part 2 (unshare, port 443 in the namespace); part 2 is skipped with a note otherwise.
+"""
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+UNIT = os.path.join(ROOT, "tests", "unit")
+QUICK = os.environ.get("ARC_BENCH_QUICK") == "1"
+SYNTHETIC_HOSTS = 500 if QUICK else 5000
+SIMULATED_HOSTS = 100 if QUICK else 1000
+FORKS = 50
+REFUSED = ("management.azure.com", "eus.his.arc.azure.com")
+
+sys.path.insert(0, UNIT)
+sys.path.insert(0, os.path.join(UNIT, "reports"))
+import conftest  # noqa: E402,F401  (makes ansible_collections.arcready.network importable, sets the env for children)
+
+
+def synthetic():
+    import synthetic_fleet as sf
+    from ansible_collections.arcready.network.plugins.plugin_utils import _fleet, _publish, _report
+    results = sf.results(SYNTHETIC_HOSTS)
+    out = tempfile.mkdtemp(prefix="arcbench-reports.")
+    try:
+        t0 = time.perf_counter()
+        doc = _fleet.build(results, {}, sf.PARAMETERS)
+        t1 = time.perf_counter()
+        files = _fleet.files(doc)
+        t2 = time.perf_counter()
+        _publish.publish(out, files, doc["run_id"])
+        t3 = time.perf_counter()
+        html_start = time.perf_counter()
+        page = _report.render_html(doc)
+        html_s = time.perf_counter() - html_start
+        sizes = dict((p, len(d.encode("utf-8"))) for p, d in files if d is not None and "/" not in p)
+        per_host = sum(len(d.encode("utf-8")) for p, d in files if d is not None and p.startswith("hosts/"))
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    print("1. report writer, %d synthetic hosts (%d endpoints each, %d groups)"
+          % (SYNTHETIC_HOSTS, len(next(iter(results.values()))[0]["endpoints"]), len(doc["groups"])))
+    print("   build (verdicts, groups, summary) %6.2f s" % (t1 - t0))
+    print("   render (JSON, HTML, JUnit, hosts) %6.2f s" % (t2 - t1))
+    print("   publish (write, fsync, swap)      %6.2f s" % (t3 - t2))
+    print("   total report writing              %6.2f s" % (t3 - t0))
+    for name in sorted(sizes):
+        print("   %-32s %8.2f MB" % (name, sizes[name] / 1e6))
+    print("   %-32s %8.2f MB in %d files" % ("hosts/*.json", per_host / 1e6, len(doc["hosts"])))
+    print("   HTML render alone                 %6.2f s, %.2f MB" % (html_s, len(page.encode("utf-8")) / 1e6))
+
+
+def inside(count, workdir):
+    """Part 2, run inside the network namespace: servers, inventory, the playbook; prints one JSON line."""
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    from servers import Certs, HTTPServer, catalogue_names
+    import pathlib
+    pki = Certs(pathlib.Path(workdir), catalogue_names())
+    server = HTTPServer(cert=pki.valid, status=404, host="127.0.0.1", port=443)
+    server.sock.listen(4096)
+    server.start()
+    names = [n for n in catalogue_names()]
+    everywhere = dict((n, "127.0.0.1") for n in names)
+    some_refused = dict(everywhere, **dict((n, "127.0.0.2") for n in REFUSED))
+    common = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable, "arc_probe_timeout": 5,
+              "arc_proxy_url": "none", "arc_probe_ca_path": pki.ca_file,
+              "arc_probe_expected_issuers": ["trustme"], "arc_report_dir": os.path.join(workdir, "reports")}
+    from servers import TEST_CA_ORG
+    common["arc_probe_expected_issuers"] = [TEST_CA_ORG]
+    hosts = dict(("sim-%04d" % i, {"arc_probe_resolve": some_refused if i % 5 == 4 else everywhere})
+                 for i in range(count))
+    inventory = os.path.join(workdir, "inventory.json")
+    with open(inventory, "w") as stream:
+        json.dump({"all": {"vars": common, "hosts": hosts}}, stream)
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_RETRY_FILES_ENABLED="0",
+               ANSIBLE_DEPRECATION_WARNINGS="0", ANSIBLE_HOST_KEY_CHECKING="0")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    done = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+                           os.path.join(ROOT, "playbooks", "preflight.yml"), "-i", inventory, "-f", str(FORKS)],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, env=env,
+                          cwd=workdir)
+    wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server.stop()
+    written = {}
+    for line in done.stdout.splitlines():
+        for key in ("collect_s", "build_s", "render_s", "write_s", "total_s"):
+            if line.strip().startswith('"%s":' % key):
+                written[key] = float(line.split(":", 1)[1].strip().strip('",'))
+    with open(os.path.join(workdir, "reports", "preflight.json")) as stream:
+        doc = json.load(stream)
+    print(json.dumps({"rc": done.returncode, "wall": wall,
+                      "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+                      "lines": len(done.stdout.splitlines()), "written": written, "hosts": len(doc["hosts"]),
+                      "unreported": len(doc["unreported"]), "groups": [(g["count"], g["title"]) for g in doc["groups"]],
+                      "tail": done.stdout.splitlines()[-5:]}))
+
+
+def simulated():
+    print("2. preflight of %d simulated hosts, local connection, %d forks, inside unshare --net, %d CPU cores"
+          % (SIMULATED_HOSTS, FORKS, os.cpu_count()))
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        print("   skipped: needs root and unshare (a network namespace with only loopback)")
+        return
+    workdir = tempfile.mkdtemp(prefix="arcbench-fleet.")
+    try:
+        done = subprocess.run(["unshare", "--net", sys.executable, os.path.abspath(__file__), "--inside",
+                               str(SIMULATED_HOSTS), workdir], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              universal_newlines=True)
+        if done.returncode != 0 or not done.stdout.strip():
+            print("   failed: rc %d\n%s" % (done.returncode, done.stderr[-3000:]))
+            return
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    n = SIMULATED_HOSTS
+    print("   playbook rc %d; %d hosts with a result, %d without" % (figures["rc"], figures["hosts"],
+                                                                    figures["unreported"]))
+    print("   wall time                         %7.1f s   (%.3f s/host; target <= 360 s at 1,000)"
+          % (figures["wall"], figures["wall"] / n))
+    print("   controller CPU                    %7.1f s   (%.3f s/host; target <= 0.4)" % (figures["cpu"],
+                                                                                          figures["cpu"] / n))
+    written = figures["written"]
+    print("   report writing (the action)       %7s s   (target < 10; collect %s, build %s, render %s, write %s)"
+          % (written.get("total_s"), written.get("collect_s"), written.get("build_s"), written.get("render_s"),
+             written.get("write_s")))
+    print("   console lines                     %7d     (target < 1,200)" % figures["lines"])
+    for count, title in figures["groups"]:
+        print("   group: %d hosts: %s" % (count, title))
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--inside":
+        inside(int(sys.argv[2]), sys.argv[3])
+        return 0
+    parts = sys.argv[1:] or ["1", "2"]
+    print("bench_fleet_reports (%s)" % ("quick" if QUICK else "full"))
+    if "1" in parts:
+        synthetic()
+    if "2" in parts:
+        simulated()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

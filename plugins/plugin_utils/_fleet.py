@@ -1,0 +1,136 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) arcready.network contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The fleet report of one run (``preflight.json``), built once on the controller from every host's probe result.
+
+PRIVATE to the collection, controller side. Shape (docs/reports.md)::
+
+    {"run_id": "20261201T215012Z-3fa9c1", "generated": "2026-12-01T21:50:12Z", "parameters": {...},
+     "hosts": {"<host>": {endpoints, summary, table, proxy, proxy_source, proxy_bypass, warnings, inputs,
+                          verdict: {status, signature, cause, owner, everywhere, text}}},
+     "unreported": {"<host>": "why there is no result"},
+     "groups": [{signature, kind, count, hosts, failures, causes, title, fix, owner, path, blocking, says}],
+     "summary": {... as the preflight_summary filter, plus run_id and the top groups},
+     "changes": {...}  # only with a baseline (plugins/plugin_utils/_baseline.py)
+     "slices": [...]   # only in a merged report (plugins/plugin_utils/_merge.py)
+    }
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import binascii
+import datetime
+import json
+import os
+
+from ansible_collections.arcready.network.plugins.plugin_utils import _baseline, _groups, _report
+
+# What a host's entry keeps of its probe result.
+RESULT_KEYS = ("endpoints", "summary", "table", "proxy", "proxy_source", "proxy_bypass", "warnings",
+               "dns_servers", "default_route")
+TOP_GROUPS = 10
+
+
+def new_run_id(now=None):
+    """Sortable by time, unique per run: ``YYYYmmddTHHMMSSZ-<6 hex>``."""
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    return "%s-%s" % (now.strftime("%Y%m%dT%H%M%SZ"), binascii.hexlify(os.urandom(3)).decode("ascii"))
+
+
+def host_entry(result, inputs):
+    entry = dict((key, result[key]) for key in RESULT_KEYS if key in result)
+    entry.setdefault("endpoints", [])
+    entry.setdefault("warnings", [])
+    entry["inputs"] = inputs
+    return entry
+
+
+def _fail_on(doc):
+    default = str((doc.get("parameters") or {}).get("fail_on") or "required")
+    if default.startswith("varies"):
+        default = "required"
+
+    def fail_on_of(_name, entry):
+        return str((entry.get("inputs") or {}).get("fail_on") or default)
+    return fail_on_of
+
+
+def fleet_groups(doc, verdicts=None):
+    return _groups.groups(doc.get("hosts") or {}, _fail_on(doc), doc.get("unreported") or {}, verdicts)
+
+
+def finish(doc, baseline=None, baseline_path=None):
+    """Add verdicts, groups, summary (and changes against a baseline) to a doc with run_id, generated,
+    parameters, hosts and unreported. Returns the doc."""
+    fail_on_of = _fail_on(doc)
+    verdicts = {}
+    for name, entry in (doc.get("hosts") or {}).items():
+        entry["verdict"] = verdicts[name] = _groups.host_verdict(entry, fail_on_of(name, entry))
+    doc["groups"] = fleet_groups(doc, verdicts)
+    summary = _report.summary(doc)
+    summary["run_id"] = doc.get("run_id")
+    summary["groups_total"] = len(doc["groups"])
+    summary["groups"] = [dict((k, g[k]) for k in ("signature", "count", "title", "owner", "blocking"))
+                         for g in doc["groups"][:TOP_GROUPS]]
+    if "slices" in doc:
+        summary["slices"] = [piece.get("run_id") for piece in doc["slices"]]
+    if baseline is not None:
+        doc["changes"] = _baseline.changes(doc, baseline, baseline_path)
+        summary["changes"] = doc["changes"]["counts"]
+    doc["summary"] = summary
+    return doc
+
+
+def build(results, unreported, parameters, run_id=None, generated=None, baseline=None, baseline_path=None):
+    """The fleet report from ``results`` (host -> (probe result, inputs)) and ``unreported`` (host -> why)."""
+    run_id = run_id or new_run_id()
+    doc = {
+        "run_id": run_id,
+        "generated": generated or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "parameters": dict(parameters),
+        "hosts": dict((str(name), host_entry(result, inputs)) for name, (result, inputs) in sorted(results.items())),
+        "unreported": dict((str(name), str(why)) for name, why in sorted(unreported.items())
+                           if str(name) not in results),
+    }
+    return finish(doc, baseline, baseline_path)
+
+
+def host_document(doc, name):
+    """hosts/<name>.json: the host's entry with the run it belongs to."""
+    return dict(doc["hosts"][name], host=name, run_id=doc["run_id"], generated=doc["generated"])
+
+
+def verdict_line(summary):
+    if summary["ready"]:
+        return "ready: every host reaches the Azure Arc endpoints"
+    return "%d of %d hosts not ready" % (summary["hosts_failed"], summary["hosts_total"])
+
+
+def group_lines(groups, limit=TOP_GROUPS):
+    """One line per group, for a console: '312 hosts: <title>; who acts: <owner> [<signature>]'."""
+    lines = ["%d host%s: %s; who acts: %s [%s]" % (g["count"], "" if g["count"] == 1 else "s", g["title"],
+                                                   g["owner"], g["signature"]) for g in groups[:limit]]
+    if len(groups) > limit:
+        lines.append("... and %d more groups in preflight.json" % (len(groups) - limit))
+    return lines
+
+
+def host_file_name(name):
+    """hosts/<name>.json, with what a file name cannot hold replaced."""
+    safe = "".join("_" if c in "/\\\0" else c for c in name)
+    return "hosts/%s.json" % ("_" + safe if safe.startswith(".") else safe)
+
+
+def files(doc, title="Azure Arc network preflight"):
+    """Every file of the run's report set: [(relative path, text)]; hosts/ is there even when empty."""
+    # Compact: at 5,000 hosts indenting adds a third to the size and quadruples the time (use jq to read it).
+    out = [("preflight.json", json.dumps(doc, separators=(",", ":")) + "\n"),
+           ("preflight.html", _report.render_html(doc, title)),
+           ("preflight.junit.xml", _report.render_junit(doc)),
+           ("hosts", None)]
+    for name in doc["hosts"]:
+        out.append((host_file_name(name), json.dumps(host_document(doc, name), indent=2) + "\n"))
+    return out
