@@ -19,36 +19,10 @@ __metaclass__ = type
 import hashlib
 import json
 
+from ansible_collections.arcready.network.plugins.plugin_utils import _report
+
 # Network path fields a host result may carry (the proxy is read from the endpoint results).
 PATH_FIELDS = ("proxy", "dns_servers", "default_route")
-
-OWNERS = ("host team", "network/firewall", "DNS", "proxy/security")
-
-# TODO(lead, at merge): the controller helper's plugins/plugin_utils/_report.py ``cause_for(stage, reason)`` is the
-# one cause table; this minimal one only stands in while it is absent (see cause()).
-_FALLBACK_CAUSES = {
-    "input": ("Input: the endpoint cannot be probed as given", "host team",
-              "Fix the endpoint definition (arc_probe_endpoints or arc_probe_wildcard_hosts)."),
-    "dns": ("DNS: the name does not resolve", "DNS",
-            "Make this host's DNS servers answer for the Azure public names, or link the privatelink zones."),
-    "private_link": ("Private link: the name resolves to a public address", "DNS",
-                     "Link the privatelink DNS zones (or conditional forwarders) to this host's DNS servers."),
-    "tcp": ("TCP: the connection fails", "network/firewall",
-            "Allow outbound TCP 443 (80 for the ESU host) to these names in the host, NSG and perimeter firewalls."),
-    "proxy": ("Proxy: CONNECT through the proxy fails", "proxy/security",
-              "Allow these names and ports on the proxy, without authentication."),
-    "tls": ("TLS: the handshake fails", "network/firewall",
-            "Let TLS 1.2+ to these names through unchanged (no SNI filtering); check the host's TLS settings."),
-    "tls_inspection": ("TLS inspection: a middlebox re-signs the certificates", "proxy/security",
-                       "Exempt the Azure Arc endpoints from TLS inspection on the proxy or firewall."),
-    "http": ("HTTP: no valid answer from the service", "network/firewall",
-             "Make sure these names reach Azure unchanged (no captive portal or load balancer answering)."),
-}
-_FALLBACK_OWNER_BY_REASON = {
-    "proxy.unsupported_scheme": "host team", "proxy.unreachable": "network/firewall",
-    "tls.untrusted": "host team", "tls.protocol_too_old": "host team", "tls.local_policy": "host team",
-    "tls.no_common_cipher": "host team",
-}
 
 # What a host's verdict says once when every probeable endpoint fails with the same stage (or code).
 _EVERYWHERE = {
@@ -74,26 +48,9 @@ _EVERYWHERE = {
 
 
 def cause(stage, reason):
-    """{title, fix, owner} for a failure, from the controller's cause table when it has ``cause_for``."""
-    try:
-        from ansible_collections.arcready.network.plugins.plugin_utils import _report
-        cause_for = getattr(_report, "cause_for", None)
-    except ImportError:
-        cause_for = None
-    if cause_for is not None:
-        found = cause_for(stage, reason)
-        if isinstance(found, dict):
-            out = dict((k, found.get(k)) for k in ("title", "fix", "owner"))
-            if out["title"]:
-                out["owner"] = out["owner"] or _fallback(stage, reason)["owner"]
-                return out
-    return _fallback(stage, reason)
-
-
-def _fallback(stage, reason):
-    title, owner, fix = _FALLBACK_CAUSES.get(stage, ("Other failure", "host team",
-                                                     "Read the error and the host's JSON report."))
-    return {"title": title, "fix": fix, "owner": _FALLBACK_OWNER_BY_REASON.get(reason, owner)}
+    """{title, fix, owner} for a failure, from the one cause table (``_report.cause_of``), keyed on the codes."""
+    found = _report.cause_of({"failed_stage": stage, "failed_reason": reason})
+    return {"title": found["title"], "fix": found["fix"], "owner": found.get("owner_label") or "host team"}
 
 
 def failed(ep):

@@ -60,7 +60,7 @@ def test_check_diff_run_writes_the_set_once_without_diffs_then_a_baseline_gives_
     assert "--- before" not in done.stdout and "+++ after" not in done.stdout
     assert re.findall(r"changed=(\d+)", done.stdout) == ["0", "0", "0"], done.stdout
     assert sorted(first["hosts"]) == ["db-01", "web-01", "web-02"]
-    assert [(g["count"], g["hosts"], g["owner"]) for g in first["groups"]] == [(1, ["db-01"], "network/firewall")]
+    assert [(g["count"], g["hosts"], g["owner"]) for g in first["groups"]] == [(1, ["db-01"], "network / firewall team")]
     assert first["hosts"]["db-01"]["verdict"]["status"] == "not_ready"
     assert first["run_id"] in done.stdout
     baseline = tmp_path / "last-week.json"

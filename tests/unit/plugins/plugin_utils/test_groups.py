@@ -39,18 +39,18 @@ def test_37_hosts_with_identical_failures_are_one_group():
     assert group["count"] == 37 and len(group["hosts"]) == 37
     assert [(f["host"], f["failed_reason"]) for f in group["failures"]] == [
         ("eus.his.arc.azure.com", "tcp.timeout"), ("management.azure.com", "tcp.timeout")]
-    assert group["owner"] == "network/firewall" and group["blocking"] is True
+    assert group["owner"] == "network / firewall team" and group["blocking"] is True
     assert group["fix"] and group["title"]
     assert doc["summary"]["groups_total"] == 1 and doc["summary"]["groups"][0]["count"] == 37
 
 
 # profile -> (owner, blocking, title mentions the proxy)
 EXPECTED = {
-    "dns": ("DNS", True, None),
-    "dropped": ("network/firewall", True, None),
-    "proxy_auth": ("proxy/security", True, sf.PROXY_B),
-    "inspected": ("proxy/security", True, sf.PROXY_A),
-    "telemetry": ("network/firewall", False, None),
+    "dns": ("DNS team", True, None),
+    "dropped": ("network / firewall team", True, None),
+    "proxy_auth": ("proxy / security team", True, sf.PROXY_B),
+    "inspected": ("proxy / security team", True, sf.PROXY_A),
+    "telemetry": ("network / firewall team", False, None),
 }
 
 
@@ -139,25 +139,17 @@ def test_hosts_without_a_result_are_grouped_by_why():
     assert "unknown region" in doc["groups"][0]["title"]
 
 
-def test_the_controller_cause_table_is_used_when_it_has_cause_for(monkeypatch):
-    seen = []
-
-    def cause_for(stage, reason):
-        seen.append((stage, reason))
-        return {"title": "T:" + reason, "fix": "F:" + reason, "owner": "DNS"}
-    monkeypatch.setattr(_report, "cause_for", cause_for, raising=False)
+def test_a_group_takes_title_fix_and_owner_from_the_cause_table():
     group = _build({"h1": (sf.host_result(_profile("dropped")), {})})["groups"][0]
-    assert ("tcp", "tcp.timeout") in seen
-    assert (group["title"], group["fix"], group["owner"]) == ("T:tcp.timeout", "F:tcp.timeout", "DNS")
+    expected = _report.cause_of({"failed_stage": "tcp", "failed_reason": "tcp.timeout"})
+    assert (group["title"].split(" (")[0], group["fix"], group["owner"]) == (
+        expected["title"].split(" (")[0], expected["fix"], expected["owner_label"])
 
 
 @pytest.mark.parametrize("stage, reason, owner", [
-    ("dns", "dns.timeout", "DNS"), ("private_link", "private_link.public_address", "DNS"),
-    ("tcp", "tcp.refused", "network/firewall"), ("proxy", "proxy.refused", "proxy/security"),
-    ("proxy", "proxy.unsupported_scheme", "host team"), ("tls", "tls.protocol_too_old", "host team"),
-    ("tls", "tls.reset", "network/firewall"), ("tls_inspection", "tls_inspection.untrusted", "proxy/security"),
-    ("http", "http.not_http", "network/firewall"), ("input", "input.invalid", "host team"),
+    ("dns", "dns.timeout", "DNS team"), ("private_link", "private_link.public_address", "DNS team"),
+    ("tcp", "tcp.refused", "network / firewall team"), ("proxy", "proxy.refused", "proxy / security team"),
+    ("tls_inspection", "tls_inspection.untrusted", "proxy / security team"), ("input", "input.invalid", "host team"),
 ])
-def test_fallback_owners(stage, reason, owner):
-    assert _groups._fallback(stage, reason)["owner"] == owner
-    assert owner in _groups.OWNERS
+def test_group_owner_comes_from_the_one_cause_table(stage, reason, owner):
+    assert _groups.cause(stage, reason)["owner"] == owner
