@@ -24,7 +24,7 @@ from ansible.module_utils.common.validation import check_type_bool
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.arcready.network.plugins.module_utils import _proxy
-from ansible_collections.arcready.network.plugins.plugin_utils import _fleet, _merge, _publish
+from ansible_collections.arcready.network.plugins.plugin_utils import _fleet, _merge, _publish, _verdict
 from ansible_collections.arcready.network.plugins.plugin_utils._plain import plain
 
 # input name -> the variable it comes from, for each host (they can differ per host: host_vars, group_vars).
@@ -119,10 +119,9 @@ class ActionModule(ActionBase):
             result = variables.get(args["result_var"])
             if host not in active or not isinstance(result, dict) or "endpoints" not in result \
                     or result.get("failed") or result.get("unreachable"):
-                why = NO_RESULT
-                if isinstance(result, dict) and result.get("msg"):
-                    why = to_native(result.get("msg"))[:500]
-                unreported[host] = _proxy.redact(why)
+                why = _verdict.no_result(result) if isinstance(result, dict) and result else None
+                # No host name in it: hosts without a result are grouped by why.
+                unreported[host] = _proxy.redact((why or NO_RESULT)[:500])
                 continue
             inputs = {}
             for name, var in args["inputs"].items():

@@ -23,25 +23,11 @@ from ansible_collections.arcready.network.plugins.plugin_utils._report import pl
 from ansible_collections.arcready.network.plugins.plugin_utils._secrets import proxy_secrets
 
 
-def no_result(result, secrets=()):
-    """Why a registered probe result holds no endpoint results (None when it does)."""
-    result = result if isinstance(result, dict) else {}
-    if isinstance(result.get("endpoints"), list):
-        return None
-    if result.get("timedout"):
-        return "the probe task ran out of time after %s s and was stopped" % result["timedout"].get("period", "?")
-    if result.get("unreachable"):
-        return "unreachable: %s" % redact(to_native(result.get("msg") or ""), secrets)
-    message = redact(to_native(result.get("msg") or "the probe returned no result"), secrets)
-    rc = result.get("rc")
-    return message if rc in (None, 0) else "%s (exit status %s)" % (message, rc)
-
-
 def preflight_verdict(result, fail_on="required", host=None, report=None, proxy=None):
     result = plain(result)
     secrets = proxy_secrets(plain(proxy))
     try:
-        missing = no_result(result, secrets)
+        missing = _verdict.no_result(result, secrets)
         if missing is not None:
             return {"failed": True, "status": "no_result", "fail_on": _verdict.check_fail_on(fail_on),
                     "failing": [], "warnings": [],

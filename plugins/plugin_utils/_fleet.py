@@ -99,7 +99,11 @@ def build(results, unreported, parameters, run_id=None, generated=None, baseline
 
 
 def host_document(doc, name):
-    """hosts/<name>.json: the host's entry with the run it belongs to."""
+    """hosts/<name>.json: the host's entry (or, for a host without a result, why) with the run it belongs to."""
+    if name not in doc["hosts"]:
+        why = doc["unreported"][name]
+        return {"host": name, "run_id": doc["run_id"], "generated": doc["generated"], "no_result": why,
+                "verdict": {"status": "no_result", "failed": True, "failing": [], "warnings": [], "msg": why}}
     return dict(doc["hosts"][name], host=name, run_id=doc["run_id"], generated=doc["generated"])
 
 
@@ -131,6 +135,6 @@ def files(doc, title="Azure Arc network preflight"):
            ("preflight.html", _report.render_html(doc, title)),
            ("preflight.junit.xml", _report.render_junit(doc)),
            ("hosts", None)]
-    for name in doc["hosts"]:
+    for name in list(doc["hosts"]) + sorted(doc.get("unreported") or ()):
         out.append((host_file_name(name), json.dumps(host_document(doc, name), indent=2) + "\n"))
     return out

@@ -101,6 +101,9 @@ CAUSES = {
     "tcp.refused": ("TCP: connection refused", _FIX_REFUSED, "network"),
     "tcp.unreachable": ("TCP: no route to the address", _FIX_ROUTE, "network"),
     "tcp.failed": ("TCP: connection failed", "Allow outbound TCP 443 from this host to these names.", "network"),
+    "tcp.local_limit": ("TCP: this host ran out of sockets or file descriptors",
+                        "Lower arc_probe_workers, or raise the open-files limit (ulimit -n) of the user Ansible runs "
+                        "as on this host.", "host"),
     "proxy.unsupported_scheme": ("Proxy: unsupported proxy URL", _FIX_PROXY_URL, "host"),
     "proxy.unreachable": ("Proxy: the proxy cannot be reached", _FIX_PROXY_REACH, "proxy"),
     "proxy.timeout": ("Proxy: the proxy did not answer CONNECT in time",
@@ -132,6 +135,9 @@ CAUSES = {
     "http.timeout": ("HTTP: no answer from the service in time", _FIX_HTTP, "network"),
     "http.closed": ("HTTP: the connection closed before an answer", _FIX_HTTP, "network"),
     "http.not_http": ("HTTP: the answer was not HTTP", _FIX_HTTP, "network"),
+    "engine.error": ("Probe: the engine failed on this endpoint",
+                     "A defect of the probe, not of the network: keep the host's JSON report (it holds the error) "
+                     "and report it to the arcready.network maintainers.", "host"),
     "deadline.exceeded": ("Deadline: the endpoint's time budget ran out",
                           "Something answers too slowly or trickles its answer: see the stage named.", "network"),
 }

@@ -18,6 +18,8 @@ __metaclass__ = type
 
 import math
 
+from ansible.module_utils.common.text.converters import to_native
+
 from ansible_collections.arcready.network.plugins.module_utils._proxy import redact
 
 FAIL_ON = ("required", "any", "never")
@@ -203,3 +205,17 @@ def task_timeout(endpoint_count, timeout=5, workers=20, expand_service_bus=False
     if expand_service_bus:
         batches += 1 + SERVICE_BUS_BATCHES
     return int(math.ceil(STARTUP + MARGIN * batches * ENDPOINT_BUDGET * timeout))
+
+
+def no_result(result, secrets=()):
+    """Why a registered probe result holds no endpoint results (None when it does)."""
+    result = result if isinstance(result, dict) else {}
+    if isinstance(result.get("endpoints"), list):
+        return None
+    if result.get("timedout"):
+        return "the probe task ran out of time after %s s and was stopped" % result["timedout"].get("period", "?")
+    if result.get("unreachable"):
+        return "unreachable: %s" % redact(to_native(result.get("msg") or ""), secrets)
+    message = redact(to_native(result.get("msg") or "the probe returned no result"), secrets)
+    rc = result.get("rc")
+    return message if rc in (None, 0) else "%s (exit status %s)" % (message, rc)

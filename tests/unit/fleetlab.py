@@ -117,7 +117,7 @@ class FleetLab:
             "ansible_python_interpreter": sys.executable,
             "arc_probe_ca_path": self.pki.ca_file,
             "arc_probe_expected_issuers": [TEST_CA_ORG],
-            "arc_probe_timeout": 1,
+            "arc_probe_timeout": 3,
             "arc_proxy_url": "none",
         }
         hosts = {

@@ -72,7 +72,7 @@ def _namespace_run(tmp_path, files, command):
 def _every_output(tmp_path):
     """{relative path: text} of the console output and every report file."""
     out = {}
-    for root, _dirs, names in os.walk(str(tmp_path)):
+    for root, _dirs, names in os.walk(str(tmp_path), followlinks=True):  # the report set is published as links
         for name in names:
             path = os.path.join(root, name)
             relative = os.path.relpath(path, str(tmp_path))

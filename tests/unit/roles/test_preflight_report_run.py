@@ -84,13 +84,20 @@ def test_an_input_error_on_every_host_still_writes_a_report_saying_so(tmp_path, 
     server = lab.http(cert=pki.valid)
     inventory = _inventory(tmp_path, pki, server.port, refused_port())
     _done, good = _play(tmp_path, inventory)
-    done, bad = _play(tmp_path, inventory, arc_probe_endpoints=[], arc_region="nowhere")
+    # A region of another cloud is still an input error (an unlisted region of the cloud is only a warning).
+    done, bad = _play(tmp_path, inventory, arc_probe_endpoints=[], arc_region="usgovvirginia")
     assert done.returncode == 2, done.stdout
     assert bad["run_id"] != good["run_id"] and bad["hosts"] == {}
     assert sorted(bad["unreported"]) == ["db-01", "web-01", "web-02"]
-    assert all("unknown region" in why and "nowhere" in why for why in bad["unreported"].values())
+    assert all("unknown region" in why and "usgovvirginia" in why for why in bad["unreported"].values())
     assert [(g["kind"], g["count"]) for g in bad["groups"]] == [("no_result", 3)]
     html = (tmp_path / "reports" / "preflight.html").read_text()
     assert bad["run_id"] in html and "unknown region" in html
     assert bad["run_id"] in (tmp_path / "reports" / "preflight.junit.xml").read_text()
-    assert os.listdir(str(tmp_path / "reports" / "hosts")) == []
+    # Every host of the run has its file, saying why it has no result.
+    files = sorted(os.listdir(str(tmp_path / "reports" / "hosts")))
+    assert files == ["db-01.json", "web-01.json", "web-02.json"]
+    with open(str(tmp_path / "reports" / "hosts" / "web-01.json")) as stream:
+        host = json.load(stream)
+    assert host["verdict"]["status"] == "no_result" and "usgovvirginia" in host["no_result"]
+    assert host["run_id"] == bad["run_id"]

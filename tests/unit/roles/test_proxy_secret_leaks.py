@@ -26,6 +26,7 @@ from ansible.template import Templar
 from ansible_collections.arcready.network.plugins.filter.preflight_report import FilterModule as ReportFilters
 from ansible_collections.arcready.network.plugins.filter.preflight_verdict import preflight_verdict
 from ansible_collections.arcready.network.plugins.filter.proxy import proxy_parse, proxy_redact
+from ansible_collections.arcready.network.plugins.plugin_utils import _fleet
 
 import proxy_forms as pf
 from templating import find_task, set_fact_values, trusted
@@ -67,16 +68,19 @@ def _action_result(form, returned=None):
         return action.run(task_vars={"inventory_hostname": "web01"})
 
 
+def _report_action():
+    return action_loader.get("arcready.network.preflight_report", task=mock.MagicMock(), connection=mock.MagicMock(),
+                             play_context=mock.MagicMock(), loader=mock.MagicMock(), templar=mock.MagicMock(),
+                             shared_loader_obj=mock.MagicMock())
+
+
 def _role_inputs(form):
-    """What arc_preflight's report.yml notes as this host's inputs (the role's own set_fact, templated)."""
-    url = pf.FORMS[form][0]
-    variables = dict(_yaml("roles", "arc_preflight", "defaults", "main.yml"),
-                     **_yaml("roles", "arc_preflight", "vars", "main.yml"))
-    variables.update(arc_proxy_url=url)
-    templar = Templar(loader=DataLoader(), variables=trusted(variables))
-    task = find_task(_yaml("roles", "arc_preflight", "tasks", "report.yml"),
-                     "Note this host's preflight inputs (hosts can differ in scenarios, proxy, fail_on ...)")
-    return set_fact_values(templar, task)["__arc_preflight_inputs"]
+    """The inputs the report action notes for a host (every input as the role gives it, the proxy URL as typed)."""
+    normalise = _report_action().__class__.__module__
+    module = __import__(normalise, fromlist=["normalise_input"])
+    variables = dict(_yaml("roles", "arc_preflight", "defaults", "main.yml"))
+    variables.update(arc_proxy_url=pf.FORMS[form][0])
+    return dict((name, module.normalise_input(name, variables[var])) for name, var in module.DEFAULT_INPUTS.items())
 
 
 @pytest.mark.parametrize("form", FORMS)
@@ -92,20 +96,17 @@ def test_preflight_reports_hold_no_credential(form):
     inputs = _role_inputs(form)
     url = pf.FORMS[form][0]
     verdict = preflight_verdict(result, "required", "web01", "/r/preflight.html", url)
-    # A host whose module failed before probing, with a message that echoes the URL.
+    # A host whose module failed before probing, with a message that echoes the URL: the probe action masks it,
+    # and the report action takes it as the host's reason for having no result.
     failed = _action_result(form, {"failed": True, "msg": pf.secret_text(form), "rc": 1})
-    host_report = dict((k, result[k]) for k in ("endpoints", "summary", "table", "proxy", "proxy_source"))
-    host_report.update(host="web01", inputs=inputs, warnings=verdict["warnings"], verdict=verdict)
-    fleet = {"generated": "2026-12-01T00:00:00Z", "parameters": dict(inputs, cloud="AzureCloud", region="eastus"),
-             "hosts": {"web01": host_report},
-             # A host without a result, whose module message echoed the URL.
-             "unreported": {"web02": preflight_verdict(failed, "required", "web02", None, url)["msg"]}}
-    outputs = {
-        "inputs": json.dumps(inputs), "verdict": json.dumps(verdict), "no result": fleet["unreported"]["web02"], "hosts/web01.json": json.dumps(host_report),
-        "preflight.json": json.dumps(fleet), "preflight.html": REPORTS["preflight_html"](fleet),
-        "preflight.junit.xml": REPORTS["preflight_junit"](fleet),
-        "summary": json.dumps(REPORTS["preflight_summary"](fleet)),
-    }
+    parameters = dict(inputs, cloud="AzureCloud", region="eastus", proxy_url=url)
+    module = __import__(_report_action().__class__.__module__, fromlist=["normalise_input"])
+    parameters["proxy_url"] = module.normalise_input("proxy_url", url)
+    doc = _fleet.build({"web01": (result, inputs)}, {"web02": failed["msg"]}, parameters)
+    outputs = dict((path, text) for path, text in _fleet.files(doc) if text is not None)
+    outputs.update(inputs=json.dumps(inputs), verdict=json.dumps(verdict),
+                   summary=json.dumps(REPORTS["preflight_summary"](doc)))
+    assert "hosts/web01.json" in outputs and "preflight.junit.xml" in outputs
     assert "proxy.example" in outputs["preflight.html"] or form.endswith("spaces in host")
     assert dict((name, pf.leaks(text)) for name, text in outputs.items() if pf.leaks(text)) == {}
 
