@@ -709,6 +709,17 @@ def _sni(host):
         return wire_host(host)
 
 
+_VERSION_ORDER = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+
+
+def _older_than_minimum(offered, minimum):
+    """Whether the version a server picked (``tls.version()``) is older than ``min_tls_version``: a TLS 1.2
+    server against a minimum of 1.3 offers only versions older than the minimum, as a TLS 1.0 one does against 1.2."""
+    if offered not in _VERSION_ORDER:
+        return False
+    return _VERSION_ORDER.index(offered) < _VERSION_ORDER.index("TLSv" + minimum)
+
+
 def _tls_failure(exc, ep, settings, use_proxy, addresses, budget):
     host = ep["host"]
     if isinstance(exc, ssl.SSLCertVerificationError):
@@ -744,7 +755,7 @@ def _tls_failure(exc, ep, settings, use_proxy, addresses, budget):
     if any(marker in text for marker in ("protocol version", "unsupported protocol",
                                          "version too low", "no shared cipher", "handshake failure")):
         offered = _server_versions(ep, settings, use_proxy, addresses, budget)
-        if offered and offered not in ("TLSv1.2", "TLSv1.3"):
+        if _older_than_minimum(offered, settings.min_tls_version):
             return ProbeError("tls", "tls.protocol_too_old", "%s only offers %s; Azure Arc needs TLS %s or later"
                               % (host, version_name(offered), settings.min_tls_version))
         return ProbeError("tls", "tls.no_common_cipher", "TLS handshake with %s failed: no common protocol version "
