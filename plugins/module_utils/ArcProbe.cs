@@ -627,7 +627,10 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
 
         public int TimeoutMs { get { return Milliseconds(Timeout); } }
 
-        public int BudgetMs { get { return Budget > 0 ? Milliseconds(Budget) : Milliseconds(2 * Timeout); } }
+        public int BudgetMs { get { return Budget > 0 ? Milliseconds(Budget) : Milliseconds(Math.Min(2 * Timeout, Engine.MaxDeadline)); } }
+
+        /// <summary>The per-endpoint deadline in seconds (_contract.default_deadline when none is given).</summary>
+        public double Deadline { get { return BudgetMs / 1000.0; } }
 
         public void SetNoProxy(string value)
         {
@@ -807,14 +810,23 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
     {
         /// <summary>The version of plugins/module_utils/_contract.py this engine follows (CONTRACT_VERSION).</summary>
         public const int ContractVersion = 1;
-        /// <summary>The most endpoints probed at once; one thread each.</summary>
+        // The caps of plugins/module_utils/_contract.py (a unit test compares them).
+        /// <summary>The most endpoints probed at once; one thread each (MAX_WORKERS).</summary>
         public const int MaxWorkers = 64;
-        /// <summary>The most Service Bus hosts taken from the guest notification allowlist.</summary>
+        /// <summary>The most Service Bus hosts taken from the guest notification allowlist (MAX_ALLOWLIST_HOSTS).</summary>
         public const int MaxAllowlistHosts = 500;
+        /// <summary>The largest guest notification allowlist body read, in bytes (MAX_ALLOWLIST_BYTES).</summary>
+        public const int MaxAllowlistBytes = 1024 * 1024;
+        /// <summary>The largest timeout, in seconds (MAX_TIMEOUT).</summary>
+        public const double MaxTimeout = 120;
+        /// <summary>The largest per-endpoint deadline, in seconds (MAX_DEADLINE).</summary>
+        public const double MaxDeadline = 600;
+        /// <summary>The most endpoints in one run (MAX_ENDPOINTS).</summary>
+        public const int MaxEndpoints = 5000;
         public const string UserAgent = "arcready-probe/1";
         public const string InspectionHint = "Azure Arc does not support TLS-inspecting proxies or firewalls: exempt "
             + "the Arc endpoints from inspection";
-        const int ReadLimit = 1024 * 1024;
+        const int ReadLimit = MaxAllowlistBytes;
         const int HeadLimit = 65536;
         // SslProtocols by value: the names of the old ones are obsolete on .NET 7+, and Tls13 is missing before
         // .NET Framework 4.8.
