@@ -59,6 +59,10 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
         readonly object gate = new object();
         readonly List<Socket> sockets = new List<Socket>();
         bool expired;
+        // The current stage may last TimeoutMs from its start (docs/result_contract.md): the watchdog shuts the
+        // stage's sockets at its end too, so a trickled answer ends the stage with the stage's own timeout code.
+        int stageEndMs;
+        bool stageExpired;
         public readonly int BudgetMs;
         public readonly int TimeoutMs;
 
@@ -66,7 +70,34 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
         {
             TimeoutMs = timeoutMs;
             BudgetMs = budgetMs;
+            stageEndMs = Math.Min(timeoutMs, budgetMs);
             Watchdog.Add(this);
+        }
+
+        /// <summary>A stage starts: it may take TimeoutMs from now, cut to the budget.</summary>
+        public void BeginStage()
+        {
+            lock (gate)
+            {
+                stageEndMs = (int)Math.Min((long)BudgetMs, (long)ElapsedMs + TimeoutMs);
+                stageExpired = false;
+            }
+            Watchdog.Wake(this);
+        }
+
+        /// <summary>Milliseconds until the stage or the budget ends, whichever is first.</summary>
+        internal int DueInMs { get { lock (gate) { return Math.Min(BudgetMs, stageEndMs) - ElapsedMs; } } }
+
+        /// <summary>The current stage's time ran out (before the budget did).</summary>
+        public bool StageExpired
+        {
+            get
+            {
+                lock (gate)
+                {
+                    return stageExpired || ElapsedMs >= stageEndMs - SlackMs;
+                }
+            }
         }
 
         public int ElapsedMs { get { return (int)watch.ElapsedMilliseconds; } }
@@ -74,7 +105,11 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
         public int RemainingMs { get { return Math.Max(0, BudgetMs - ElapsedMs); } }
 
         /// <summary>How long the next single wait may last: the stage timeout, cut to the budget left.</summary>
-        public int WaitMs { get { return Math.Max(1, Math.Min(TimeoutMs, RemainingMs)); } }
+        /// <summary>The timeout of a socket or stream that outlives its stage: the timeout, cut to the budget left
+        /// (the watchdog ends the stage itself).</summary>
+        public int SocketWaitMs { get { return Math.Max(1, Math.Min(TimeoutMs, RemainingMs)); } }
+
+        public int WaitMs { get { lock (gate) { return Math.Max(1, Math.Min(stageEndMs, BudgetMs) - ElapsedMs); } } }
 
         public bool Expired
         {
@@ -101,17 +136,35 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
             Kill(socket);
         }
 
-        internal void Expire()
+        /// <summary>Called by the watchdog when DueInMs is spent: shuts the sockets; true when the whole budget is
+        /// spent (the deadline is then done), false when only the stage's time is (a next stage starts a new one).</summary>
+        internal bool Expire()
         {
             List<Socket> doomed;
+            bool all;
             lock (gate)
             {
-                expired = true;
+                all = ElapsedMs >= BudgetMs;
+                if (all)
+                    expired = true;
+                else
+                    stageExpired = true;
                 doomed = new List<Socket>(sockets);
                 sockets.Clear();
             }
             foreach (Socket socket in doomed)
                 Kill(socket);
+            return all;
+        }
+
+        public ProbeException StageTimedOut(string stage, string host)
+        {
+            ProbeException exc = new ProbeException(stage, stage + ".timeout", String.Format(CultureInfo.InvariantCulture,
+                "{0}: the {1} stage did not complete within {2}: the server or a middlebox answers too slowly "
+                + "(bytes trickled, or a wait that never ends)",
+                host, stage, Engine.Seconds(TimeoutMs / 1000.0)));
+            exc.Final = true;
+            return exc;
         }
 
         static void Kill(Socket socket)
@@ -155,7 +208,19 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
     {
         static readonly object gate = new object();
         static readonly List<Deadline> pending = new List<Deadline>();
+        // Deadlines whose stage ran out, waiting for their next stage (BeginStage) to be watched again.
+        static readonly List<Deadline> parked = new List<Deadline>();
         static Thread thread;
+
+        public static void Wake(Deadline deadline)
+        {
+            lock (gate)
+            {
+                if (parked.Remove(deadline))
+                    pending.Add(deadline);
+                Monitor.Pulse(gate);
+            }
+        }
 
         public static void Add(Deadline deadline)
         {
@@ -178,6 +243,7 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
             lock (gate)
             {
                 pending.Remove(deadline);
+                parked.Remove(deadline);
             }
         }
 
@@ -191,14 +257,12 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
                     int wait = System.Threading.Timeout.Infinite;
                     foreach (Deadline deadline in pending)
                     {
-                        int left = deadline.BudgetMs - deadline.ElapsedMs;
+                        int left = deadline.DueInMs;
                         if (left <= 0)
                             due.Add(deadline);
                         else if (wait == System.Threading.Timeout.Infinite || left < wait)
                             wait = left;
                     }
-                    foreach (Deadline deadline in due)
-                        pending.Remove(deadline);
                     if (due.Count == 0)
                     {
                         Monitor.Wait(gate, wait);
@@ -206,7 +270,16 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
                     }
                 }
                 foreach (Deadline deadline in due)
-                    deadline.Expire();
+                {
+                    // A spent stage stays watched (until its next stage or the budget); a spent budget is done.
+                    bool done = deadline.Expire();
+                    lock (gate)
+                    {
+                        pending.Remove(deadline);
+                        if (!done)
+                            parked.Add(deadline);
+                    }
+                }
             }
         }
     }
@@ -554,7 +627,10 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
 
         public int TimeoutMs { get { return Milliseconds(Timeout); } }
 
-        public int BudgetMs { get { return Budget > 0 ? Milliseconds(Budget) : Milliseconds(2 * Timeout); } }
+        public int BudgetMs { get { return Budget > 0 ? Milliseconds(Budget) : Milliseconds(Math.Min(2 * Timeout, Engine.MaxDeadline)); } }
+
+        /// <summary>The per-endpoint deadline in seconds (_contract.default_deadline when none is given).</summary>
+        public double Deadline { get { return BudgetMs / 1000.0; } }
 
         public void SetNoProxy(string value)
         {
@@ -715,21 +791,42 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
         public IDictionary Ep;
         public List<string> Addresses = new List<string>();
         public Dictionary<string, object> Result;
-        public string Stage = "input";
+        string stage = "input";
+
+        /// <summary>The stage being run; setting it starts the stage's time (each stage may take the timeout).</summary>
+        public string Stage
+        {
+            get { return stage; }
+            set
+            {
+                stage = value;
+                if (Deadline != null)
+                    Deadline.BeginStage();
+            }
+        }
     }
 
     public static class Engine
     {
         /// <summary>The version of plugins/module_utils/_contract.py this engine follows (CONTRACT_VERSION).</summary>
         public const int ContractVersion = 1;
-        /// <summary>The most endpoints probed at once; one thread each.</summary>
+        // The caps of plugins/module_utils/_contract.py (a unit test compares them).
+        /// <summary>The most endpoints probed at once; one thread each (MAX_WORKERS).</summary>
         public const int MaxWorkers = 64;
-        /// <summary>The most Service Bus hosts taken from the guest notification allowlist.</summary>
+        /// <summary>The most Service Bus hosts taken from the guest notification allowlist (MAX_ALLOWLIST_HOSTS).</summary>
         public const int MaxAllowlistHosts = 500;
+        /// <summary>The largest guest notification allowlist body read, in bytes (MAX_ALLOWLIST_BYTES).</summary>
+        public const int MaxAllowlistBytes = 1024 * 1024;
+        /// <summary>The largest timeout, in seconds (MAX_TIMEOUT).</summary>
+        public const double MaxTimeout = 120;
+        /// <summary>The largest per-endpoint deadline, in seconds (MAX_DEADLINE).</summary>
+        public const double MaxDeadline = 600;
+        /// <summary>The most endpoints in one run (MAX_ENDPOINTS).</summary>
+        public const int MaxEndpoints = 5000;
         public const string UserAgent = "arcready-probe/1";
         public const string InspectionHint = "Azure Arc does not support TLS-inspecting proxies or firewalls: exempt "
             + "the Arc endpoints from inspection";
-        const int ReadLimit = 1024 * 1024;
+        const int ReadLimit = MaxAllowlistBytes;
         const int HeadLimit = 65536;
         // SslProtocols by value: the names of the old ones are obsolete on .NET 7+, and Tls13 is missing before
         // .NET Framework 4.8.
@@ -796,6 +893,16 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
                 case 12288: return "TLSv1.3";
                 default: return protocol.ToString();
             }
+        }
+
+        static readonly string[] VersionOrder = { "SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3" };
+
+        /// <summary>Whether the version a server picked is older than min_tls_version (_probe._older_than_minimum):
+        /// a TLS 1.2 server against a minimum of 1.3 offers only versions older than the minimum.</summary>
+        public static bool OlderThanMinimum(string offered, string minimum)
+        {
+            int have = offered == null ? -1 : Array.IndexOf(VersionOrder, offered);
+            return have >= 0 && have < Array.IndexOf(VersionOrder, "TLSv" + minimum);
         }
 
         /// <summary>The record-layer version of a TLS alert or hello, named as ProtocolName does.</summary>
@@ -1132,7 +1239,11 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
                 }
                 catch (ProbeException exc)
                 {
-                    ProbeException failure = (!exc.Final && p.Deadline.Expired) ? p.Deadline.Exceeded(exc.Stage, p.Host) : exc;
+                    ProbeException failure = exc;
+                    if (!exc.Final && p.Deadline.Expired)
+                        failure = p.Deadline.Exceeded(exc.Stage, p.Host);
+                    else if (!exc.Final && exc.Stage == p.Stage && p.Deadline.StageExpired && HasTimeoutCode(exc.Stage))
+                        failure = p.Deadline.StageTimedOut(exc.Stage, p.Host);
                     result["failed_stage"] = failure.Stage;
                     result["failed_reason"] = failure.Reason;
                     result["error"] = failure.Message;
@@ -1144,23 +1255,34 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
                 catch (Exception exc)
                 {
                     // Anything unforeseen is reported against the stage it happened in rather than lost.
+                    ProbeException failure = null;
                     if (p.Deadline.Expired)
+                        failure = p.Deadline.Exceeded(p.Stage, p.Host);
+                    else if (p.Deadline.StageExpired && HasTimeoutCode(p.Stage))
+                        failure = p.Deadline.StageTimedOut(p.Stage, p.Host);
+                    if (failure != null)
                     {
-                        ProbeException failure = p.Deadline.Exceeded(p.Stage, p.Host);
                         result["failed_reason"] = failure.Reason;
                         result["error"] = failure.Message;
                     }
                     else
                     {
-                        result["failed_reason"] = p.Stage == "input" ? "input.invalid" : p.Stage + ".failed";
-                        result["error"] = String.Format(CultureInfo.InvariantCulture, "{0} with {1}:{2} failed: {3}",
-                            p.Stage.ToUpperInvariant(), Printable(p.Host), p.Port, Why(exc));
+                        result["failed_reason"] = "engine.error";
+                        result["error"] = String.Format(CultureInfo.InvariantCulture,
+                            "the engine failed unexpectedly in the {0} stage of {1}:{2} (please report it): {3}",
+                            p.Stage, Printable(p.Host), p.Port, Why(exc));
                     }
                     result["failed_stage"] = p.Stage;
                 }
                 result["elapsed_ms"] = p.Deadline.ElapsedMs;
             }
             return result;
+        }
+
+        /// <summary>Whether the stage has its own timeout code in _contract.REASONS.</summary>
+        static bool HasTimeoutCode(string stage)
+        {
+            return stage == "dns" || stage == "tcp" || stage == "proxy" || stage == "tls" || stage == "http";
         }
 
         /// <summary>A host name with control characters shown as \uXXXX, for messages.</summary>
@@ -1258,7 +1380,7 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
                 else
                 {
                     // Plain HTTP through a proxy uses the absolute form of the request target.
-                    target = p.UseProxy ? "http://" + UrlHost(p.Wire) + p.Path : p.Path;
+                    target = p.UseProxy ? "http://" + Authority(p.Wire, p.Port, "http") + p.Path : p.Path;
                 }
                 p.Stage = "http";
                 watch = Stopwatch.StartNew();
@@ -1270,7 +1392,7 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
                 byte[] body;
                 try
                 {
-                    answer = Exchange(conn.Stream, "GET", target, p.Wire, extra, readBody, out body);
+                    answer = Exchange(conn.Stream, "GET", target, Authority(p.Wire, p.Port, p.Scheme), extra, readBody, out body);
                 }
                 catch (Exception exc)
                 {
@@ -1391,7 +1513,16 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
         {
             Settings s = p.S;
             IPAddress ip = IPAddress.Parse(address);
-            Socket sock = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            Socket sock;
+            try
+            {
+                sock = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            }
+            catch (SocketException exc)
+            {
+                throw LocalLimit(exc, what) ?? new ProbeException("tcp", "tcp.failed", String.Format(
+                    "TCP connect to {0} failed: {1}", what, Why(exc)));
+            }
             p.Deadline.Watch(sock);
             IAsyncResult pending;
             try
@@ -1401,7 +1532,8 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
             catch (SocketException exc)
             {
                 sock.Close();
-                throw new ProbeException("tcp", "tcp.failed", String.Format("TCP connect to {0} failed: {1}", what, Why(exc)));
+                throw LocalLimit(exc, what) ?? new ProbeException("tcp", "tcp.failed", String.Format(
+                    "TCP connect to {0} failed: {1}", what, Why(exc)));
             }
             if (!pending.AsyncWaitHandle.WaitOne(p.Deadline.WaitMs))
             {
@@ -1428,12 +1560,22 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
                 if (exc.SocketErrorCode == SocketError.TimedOut)
                     throw new ProbeException("tcp", "tcp.timeout", String.Format(
                         "TCP connect to {0} timed out after {1}: a firewall is probably dropping it", what, Seconds(s.Timeout)));
-                throw new ProbeException("tcp", "tcp.failed", String.Format("TCP connect to {0} failed: {1}", what, Why(exc)));
+                throw LocalLimit(exc, what) ?? new ProbeException("tcp", "tcp.failed", String.Format(
+                    "TCP connect to {0} failed: {1}", what, Why(exc)));
             }
             sock.NoDelay = true;
-            sock.ReceiveTimeout = p.Deadline.WaitMs;
-            sock.SendTimeout = p.Deadline.WaitMs;
+            sock.ReceiveTimeout = p.Deadline.SocketWaitMs;
+            sock.SendTimeout = p.Deadline.SocketWaitMs;
             return sock;
+        }
+
+        /// <summary>tcp.local_limit when this host could not open another socket (EMFILE, ENOBUFS), else null.</summary>
+        static ProbeException LocalLimit(SocketException exc, string what)
+        {
+            if (exc.SocketErrorCode != SocketError.TooManyOpenSockets && exc.SocketErrorCode != SocketError.NoBufferSpaceAvailable)
+                return null;
+            return new ProbeException("tcp", "tcp.local_limit", String.Format(
+                "could not open a socket to {0}: {1} (lower workers or raise the open files limit)", what, Why(exc)));
         }
 
         /// <summary>Try each address; a timeout stops the walk so one endpoint never costs more than one timeout.</summary>
@@ -1449,7 +1591,7 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
                 catch (ProbeException exc)
                 {
                     last = exc;
-                    if (exc.Reason == "tcp.timeout" || exc.Reason == "deadline.exceeded")
+                    if (exc.Reason == "tcp.timeout" || exc.Reason == "deadline.exceeded" || exc.Reason == "tcp.local_limit")
                         break;
                 }
             }
@@ -1476,6 +1618,9 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
                 {
                     if (exc.Reason == "deadline.exceeded")
                         throw p.Deadline.Exceeded("proxy", p.Host);
+                    if (exc.Reason == "tcp.local_limit")
+                        throw new ProbeException("proxy", "tcp.local_limit", String.Format(
+                            "could not reach the proxy {0}: {1}", proxy.Display, exc.Message));
                     throw new ProbeException("proxy", "proxy.unreachable", String.Format(
                         "could not reach the proxy {0}: {1}", proxy.Display, exc.Message));
                 }
@@ -1484,6 +1629,7 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
                 if (scheme == "https")
                 {
                     watch = Stopwatch.StartNew();
+                    p.Deadline.BeginStage();
                     try
                     {
                         Tunnel(conn.Stream, proxy, p);
@@ -1591,12 +1737,20 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
             return output.ToArray();
         }
 
-        static HttpAnswer Exchange(Stream stream, string method, string target, string wire, List<string> extra,
+        /// <summary>host[:port] as it goes into Host headers and URLs (_probe.authority): IPv6 literals in
+        /// brackets, the scheme's default port left out.</summary>
+        public static string Authority(string wire, int port, string scheme)
+        {
+            int standard = scheme == "http" ? 80 : 443;
+            return port == standard ? UrlHost(wire) : String.Format(CultureInfo.InvariantCulture, "{0}:{1}", UrlHost(wire), port);
+        }
+
+        static HttpAnswer Exchange(Stream stream, string method, string target, string authority, List<string> extra,
             bool readBody, out byte[] body)
         {
             List<string> request = new List<string>();
             request.Add(String.Format("{0} {1} HTTP/1.1", method, WirePath(target)));
-            request.Add("Host: " + UrlHost(wire));
+            request.Add("Host: " + authority);
             request.Add("User-Agent: " + UserAgent);
             request.Add("Accept: */*");
             request.Add("Connection: close");
@@ -1692,8 +1846,8 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
                     p.Host));
             conn.First = new FirstBytes(conn.Stream);
             SslStream tls = new SslStream(conn.First, false, new RemoteCertificateValidationCallback(capture.Validate));
-            tls.ReadTimeout = p.Deadline.WaitMs;
-            tls.WriteTimeout = p.Deadline.WaitMs;
+            tls.ReadTimeout = p.Deadline.SocketWaitMs;
+            tls.WriteTimeout = p.Deadline.SocketWaitMs;
             try
             {
                 tls.AuthenticateAsClient(p.Wire, null, Protocols(s), false);
@@ -1706,6 +1860,8 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
                 conn.Close();
                 if (p.Deadline.Expired)
                     throw p.Deadline.Exceeded("tls", p.Host);
+                if (p.Deadline.StageExpired)
+                    throw p.Deadline.StageTimedOut("tls", p.Host);
                 if (IsTimeout(exc))
                     throw new ProbeException("tls", "tls.timeout", String.Format(
                         "TLS handshake with {0} timed out after {1}: the connection opened but nothing answered the TLS hello "
@@ -1763,7 +1919,7 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
             {
                 offered = ServerVersion(p);
             }
-            if (offered != null && offered != "TLSv1.2" && offered != "TLSv1.3")
+            if (offered == "an older TLS version" || OlderThanMinimum(offered, s.MinTlsVersion))
                 return new ProbeException("tls", "tls.protocol_too_old", String.Format("{0} only offers {1}; Azure Arc needs TLS {2} or later",
                     p.Host, VersionName(offered), s.MinTlsVersion));
             return new ProbeException("tls", "tls.failed", String.Format(
@@ -1823,8 +1979,8 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
             }
             CertCapture any = new CertCapture(null, true, null);
             SslStream tls = new SslStream(conn.Stream, false, new RemoteCertificateValidationCallback(any.Validate));
-            tls.ReadTimeout = p.Deadline.WaitMs;
-            tls.WriteTimeout = p.Deadline.WaitMs;
+            tls.ReadTimeout = p.Deadline.SocketWaitMs;
+            tls.WriteTimeout = p.Deadline.SocketWaitMs;
             try
             {
                 tls.AuthenticateAsClient(p.Wire, null, Tls10 | Tls11 | Tls12, false);

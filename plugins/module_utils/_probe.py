@@ -709,6 +709,17 @@ def _sni(host):
         return wire_host(host)
 
 
+_VERSION_ORDER = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+
+
+def _older_than_minimum(offered, minimum):
+    """Whether the version a server picked (``tls.version()``) is older than ``min_tls_version``: a TLS 1.2
+    server against a minimum of 1.3 offers only versions older than the minimum, as a TLS 1.0 one does against 1.2."""
+    if offered not in _VERSION_ORDER:
+        return False
+    return _VERSION_ORDER.index(offered) < _VERSION_ORDER.index("TLSv" + minimum)
+
+
 def _tls_failure(exc, ep, settings, use_proxy, addresses, budget):
     host = ep["host"]
     if isinstance(exc, ssl.SSLCertVerificationError):
@@ -744,7 +755,7 @@ def _tls_failure(exc, ep, settings, use_proxy, addresses, budget):
     if any(marker in text for marker in ("protocol version", "unsupported protocol",
                                          "version too low", "no shared cipher", "handshake failure")):
         offered = _server_versions(ep, settings, use_proxy, addresses, budget)
-        if offered and offered not in ("TLSv1.2", "TLSv1.3"):
+        if _older_than_minimum(offered, settings.min_tls_version):
             return ProbeError("tls", "tls.protocol_too_old", "%s only offers %s; Azure Arc needs TLS %s or later"
                               % (host, version_name(offered), settings.min_tls_version))
         return ProbeError("tls", "tls.no_common_cipher", "TLS handshake with %s failed: no common protocol version "
@@ -1027,45 +1038,3 @@ def servicebus_hosts(body, suffix, limit=_contract.MAX_ALLOWLIST_HOSTS, depth=_c
                     break
                 found.append(name)
     return found, cut
-
-
-def summarize(results):
-    failed = [r for r in results if r["probeable"] and not r["ok"]]
-    return {
-        "total": len(results),
-        "ok": sum(1 for r in results if r["ok"]),
-        "failed": len(failed),
-        "required_failed": sum(1 for r in failed if r["required"]),
-        "not_probeable": sum(1 for r in results if not r["probeable"]),
-        "tls_inspection": sum(1 for r in results if r["tls_inspection"]),
-    }
-
-
-def _cell_private(result):
-    if result["proxy"] or result["private"] is None:
-        return "unknown"
-    return "true" if result["private"] else "false"
-
-
-def _cell_tls(result):
-    if result["tls_version"]:
-        return version_name(result["tls_version"])
-    return "n/a" if result["scheme"] == "http" else "unknown"
-
-
-def table(results):
-    """azcmagent check style: ENDPOINT | REACHABLE | PRIVATE | TLS | PROXY, sorted by endpoint."""
-    rows = [("ENDPOINT", "REACHABLE", "PRIVATE", "TLS", "PROXY")]
-    for r in sorted(results, key=lambda r: (str(r["url"]), str(r["port"]))):
-        if not r["probeable"]:
-            rows.append((r["url"], "not probed", "-", "-", "-"))
-            continue
-        rows.append((
-            r["url"],
-            "true" if r["ok"] else "false (%s)" % r["failed_stage"],
-            _cell_private(r),
-            _cell_tls(r),
-            "used" if r["proxy"] else "not used",
-        ))
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
-    return "\n".join(" | ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows)

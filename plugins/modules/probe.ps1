@@ -23,7 +23,11 @@ $spec = @{
     options = @{
         cloud = @{ type = 'str'; default = 'AzureCloud'; choices = @('AzureCloud', 'AzureUSGovernment', 'AzureChinaCloud') }
         region = @{ type = 'str' }
-        scenarios = @{ type = 'list'; elements = 'str'; default = @(); choices = @('ssh', 'wac', 'sql', 'esu', 'telemetry') }
+        edition = @{ type = 'str'; default = '2026-06'; choices = @('2026-06', '2024-03') }
+        scenarios = @{ type = 'list'; elements = 'str'; default = @(); choices = @('ssh', 'wac', 'sql', 'esu', 'telemetry', 'licensing', 'sql_entra') }
+        esu_only = @{ type = 'bool'; default = $false }
+        auto_upgrade = @{ type = 'bool'; default = $false }
+        key_vault = @{ type = 'str'; no_log = $false }
         stage = @{ type = 'str'; default = 'install'; choices = @('install', 'connect', 'run') }
         private_link = @{ type = 'bool'; default = $false }
         endpoints = @{
@@ -47,11 +51,12 @@ $spec = @{
         wildcard_hosts = @{ type = 'dict'; default = @{} }
         expand_service_bus = @{ type = 'bool'; default = $false }
         timeout = @{ type = 'float'; default = 5 }
+        deadline = @{ type = 'float' }
         workers = @{ type = 'int'; default = 20 }
         proxy_url = @{ type = 'str'; default = 'auto' }
         proxy_username = @{ type = 'str' }
         proxy_password = @{ type = 'str'; no_log = $true }
-        proxy_bypass = @{ type = 'list'; elements = 'str'; choices = @('AAD', 'ARM', 'Arc', 'ArcData') }
+        proxy_bypass = @{ type = 'list'; elements = 'str'; choices = @('AAD', 'ARM', 'AMA', 'Arc', 'ArcData') }
         resolve = @{ type = 'dict'; default = @{} }
         ca_path = @{ type = 'path' }
         min_tls_version = @{ type = 'str'; default = '1.2'; choices = @('1.2', '1.3') }
@@ -267,12 +272,22 @@ Function Get-SafeInvocation {
 $module = [Ansible.Basic.AnsibleModule]::Create($args, $spec)
 $p = $module.Params
 
-# The same bounds as the Python module: a finite timeout, and no more threads than the engine allows.
-if ([double]::IsNaN($p.timeout) -or [double]::IsInfinity($p.timeout) -or $p.timeout -le 0 -or $p.timeout -gt 300) {
-    $module.FailJson("timeout must be a number of seconds greater than 0 and at most 300, got $($p.timeout)")
+# The same bounds and messages as the Python module (the caps of _contract.py, kept by the engine).
+Function Test-Seconds {
+    param([string]$Option, $Value, [double]$High)
+    if ([double]::IsNaN($Value) -or [double]::IsInfinity($Value) -or $Value -le 0 -or $Value -gt $High) {
+        $module.FailJson("${Option}: $Value is out of range; give a number of seconds above 0 and at most $High")
+    }
+}
+Test-Seconds -Option 'timeout' -Value $p.timeout -High ([ArcProbe.Engine]::MaxTimeout)
+if ($null -ne $p.deadline) {
+    Test-Seconds -Option 'deadline' -Value $p.deadline -High ([ArcProbe.Engine]::MaxDeadline)
 }
 if ($p.workers -lt 1 -or $p.workers -gt [ArcProbe.Engine]::MaxWorkers) {
-    $module.FailJson("workers must be a number from 1 to $([ArcProbe.Engine]::MaxWorkers), got $($p.workers)")
+    $module.FailJson("workers: $($p.workers) is out of range; give a whole number from 1 to $([ArcProbe.Engine]::MaxWorkers)")
+}
+if ($p.endpoints -and @($p.endpoints).Count -gt [ArcProbe.Engine]::MaxEndpoints) {
+    $module.FailJson("endpoints: $(@($p.endpoints).Count) endpoints is more than $([ArcProbe.Engine]::MaxEndpoints); split the list")
 }
 if ($p.check_tls_inspection -and -not $p.expected_issuers) {
     $module.FailJson(("expected_issuers is empty: the arcready.network.probe action plugin sends the default issuers; " +
@@ -314,15 +329,7 @@ $proxy = $choice.proxy
 if ($proxy -and $proxy.Password -and $noLogField) {
     $null = $noLogField.GetValue($module).Add($proxy.Password)
 }
-if ($proxy) {
-    if ($proxy.HasCredentials) {
-        $module.Warn(("the proxy $($proxy.Display) uses credentials: the Arc agent does not support authenticating " +
-                "proxies, so onboarding will fail through it even if this probe succeeds"))
-    }
-    if ($proxy.Scheme -ne 'http') {
-        $module.Warn("the proxy $($proxy.Display) is not an http:// proxy: the Arc agent does not support HTTPS proxies")
-    }
-}
+# Warnings about the proxy (credentials, not http://) are the controller's (plugin_utils/_verdict.py).
 
 if (-not $p.endpoints) {
     $module.FailJson(("no endpoints to probe: the catalogue is expanded on the controller by the arcready.network.probe " +
@@ -335,6 +342,9 @@ foreach ($item in $p.endpoints) {
 
 $settings = [ArcProbe.Settings]::new()
 $settings.Timeout = [double]$p.timeout
+if ($null -ne $p.deadline) {
+    $settings.Budget = [double]$p.deadline
+}
 $settings.MinTlsVersion = $p.min_tls_version
 $settings.PrivateLink = [bool]$p.private_link
 $settings.CheckInspection = [bool]$p.check_tls_inspection
@@ -372,6 +382,7 @@ if ($p.expand_service_bus -and $p.region) {
 
 $module.Result.changed = $false
 $module.Result.contract = [ArcProbe.Engine]::ContractVersion
+$module.Result.deadline = $settings.Deadline
 $module.Result.endpoints = [ArcProbe.Engine]::ProbeAll($endpoints, $settings, [int]$p.workers)
 $module.Result.proxy = if ($proxy) { $proxy.Display } else { $null }
 $module.Result.proxy_source = $choice.source

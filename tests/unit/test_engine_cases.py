@@ -54,7 +54,11 @@ def test_the_table_covers_every_reason_code():
     covered = set(row["expect"]["failed_reason"] for row in CASES)
     # Not reproducible on loopback without a resolver or routing of our own: DNS answers (the integration suite
     # has them, in a network namespace: tests/integration/windows/dns_in_netns.py), unroutable addresses, and the
-    # runtime's own cipher and policy refusals.
+    # runtime's own cipher and policy refusals. tcp.local_limit needs this process's open files limit spent, which
+    # would break every other row (tests/unit/plugins/module_utils/test_probe_deadlines.py lowers it around one
+    # run); engine.error is a bug by definition (the same file injects one).
     unreachable_here = {"dns.nxdomain", "dns.timeout", "dns.no_address", "dns.failed", "tcp.unreachable",
-                        "tcp.failed", "tls.local_policy", "tls.no_common_cipher", "tls.failed"}
+                        "tcp.failed", "tls.local_policy", "tls.no_common_cipher", "tls.failed", "tcp.local_limit",
+                        "engine.error"}
     assert set(REASONS) - covered == unreachable_here
+    assert covered <= set(REASONS) | {None}

@@ -80,6 +80,8 @@ def case_lines(endpoint, settings):
     lines = ["case", "set\ttimeout\t%s" % settings["timeout"], "set\tca\t%s" % settings["ca_file"],
              "set\tmin\t%s" % settings["min_tls_version"], "set\tinspection\t%s" % _escape(settings["inspection"]),
              "set\tprivate_link\t%s" % _escape(settings["private_link"])]
+    if settings.get("deadline") is not None:
+        lines.append("set\tbudget\t%s" % settings["deadline"])
     lines += ["issuer\t%s" % _escape(i) for i in settings["issuers"]]
     lines += ["resolve\t%s\t%s" % (_escape(h), a) for h, a in settings["resolve"].items()]
     lines += ["bypass\t%s" % b for b in settings["bypass"]]
@@ -308,5 +310,8 @@ def test_trickled_handshakes_in_parallel_stay_within_the_budget(harness, tmp_pat
         out = run_script(harness, lines)["cases"][0]
     finally:
         lab.stop()
-    assert [(r["failed_stage"], r["failed_reason"]) for r in out["results"]] == [("tls", "deadline.exceeded")] * 10
+    assert [r["failed_stage"] for r in out["results"]] == ["tls"] * 10
+    # tls.timeout when the TLS stage's time ran out; deadline.exceeded when a starved start-up left the stage less
+    # than its timeout before the budget. Either way within the budget.
+    assert set(r["failed_reason"] for r in out["results"]) <= {"tls.timeout", "deadline.exceeded"}, out["results"]
     assert out["seconds"] < 2.0 + 1.5, out["seconds"]

@@ -335,8 +335,35 @@ def test_the_engine_emits_only_documented_reason_codes_in_their_stages():
     assert len(pairs) > 30, pairs
     for stage, reason in pairs:
         assert reason in REASONS and stage in REASONS[reason][0], (stage, reason)
-    emitted = set(reason for _stage, reason in pairs) | {"deadline.exceeded"}  # Deadline.Exceeded()
+    # Deadline.Exceeded() and StageTimedOut(), and engine.error set on the result when something unforeseen is met.
+    set_directly = set(re.findall(r'result\["failed_reason"\] = "([\w.]+)"', source))
+    assert set_directly == {"engine.error"}, set_directly
+    emitted = set(reason for _stage, reason in pairs) | {"deadline.exceeded"} | set_directly
     assert emitted == set(REASONS), set(REASONS) ^ emitted
+
+
+# The C# engine's caps, named as in _contract.py: the same numbers on Windows as on Linux.
+CAPS = [("MaxWorkers", "MAX_WORKERS"), ("MaxAllowlistHosts", "MAX_ALLOWLIST_HOSTS"),
+        ("MaxAllowlistBytes", "MAX_ALLOWLIST_BYTES"), ("MaxTimeout", "MAX_TIMEOUT"), ("MaxDeadline", "MAX_DEADLINE"),
+        ("MaxEndpoints", "MAX_ENDPOINTS")]
+
+
+@pytest.mark.parametrize("name, contract_name", CAPS, ids=[c[0] for c in CAPS])
+def test_the_engine_caps_are_the_contract_caps(name, contract_name):
+    from ansible_collections.arcready.network.plugins.module_utils import _contract
+    found = re.findall(r"public const (?:int|double) %s = ([0-9 *]+);" % name, open(CS).read())
+    assert len(found) == 1, found
+    value = 1
+    for factor in found[0].split("*"):
+        value *= int(factor)
+    assert value == getattr(_contract, contract_name)
+
+
+def test_probe_ps1_checks_timeout_deadline_workers_and_endpoints_against_the_engine_caps():
+    source = open(PS1).read()
+    for member in ("MaxTimeout", "MaxDeadline", "MaxWorkers", "MaxEndpoints"):
+        assert "[ArcProbe.Engine]::%s" % member in source, member
+    assert "$settings.Budget = [double]$p.deadline" in source
 
 
 # ------------------------------------------------------------------ syntax, with the tree-sitter grammar

@@ -276,3 +276,17 @@ def test_allowlist_hosts_are_capped_and_checked():
         '"%s"' % n for n in names)
     hosts, cut = probe.servicebus_hosts(body, "servicebus.windows.net")
     assert hosts == names[:_contract.MAX_ALLOWLIST_HOSTS] and cut is True
+
+
+def test_an_unexpected_error_costs_one_endpoint_only(pki, lab, monkeypatch):
+    """A bug in a stage is reported as engine.error in the stage it happened in, not as a traceback that loses
+    every other endpoint's result."""
+    server = lab.http(cert=pki.valid)
+
+    def broken(*_args, **_kwargs):
+        raise KeyError("injected")
+
+    monkeypatch.setattr(probe, "_cert_fields", broken)
+    result = probe.probe_endpoint(endpoint(server.port), settings(pki))
+    assert (result["failed_stage"], result["failed_reason"]) == ("tls", "engine.error"), result
+    assert "KeyError" in result["error"] and _contract.check_result(result) == []

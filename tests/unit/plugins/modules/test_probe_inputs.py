@@ -200,9 +200,11 @@ CASES = [
     ({"proxy_url": "http://u:%s@" % SECRET}, "proxy_url: 'http://u:%s@' has no host" % MASK),
     ({"proxy_url": "http://u:%s@proxy:0" % SECRET}, "proxy_url: 'http://%s@proxy:0' has the port '0'" % MASK),
     ({"proxy_url": "http://p:3128", "proxy_username": "a:b"}, "proxy_username: must not contain ':'"),
-    ({"proxy_bypass": ["Nope"]}, "value of proxy_bypass must be one or more of: AAD, ARM, Arc, ArcData"),
+    ({"proxy_bypass": ["Nope"]}, "value of proxy_bypass must be one or more of: AAD, ARM, AMA, Arc, ArcData"),
     # choices and the catalogue
-    ({"endpoints": None, "region": "nowhere"}, "unknown region for AzureCloud 'nowhere'"),
+    # an unlisted region of the cloud is accepted with a warning; one of another cloud is refused
+    ({"endpoints": None, "cloud": "AzureUSGovernment", "region": "eastus"},
+     "unknown region for AzureUSGovernment 'eastus'; valid choices, closest first: usgovarizona"),
     ({"cloud": "Mars"}, "value of cloud must be one of: AzureCloud, AzureUSGovernment, AzureChinaCloud"),
     ({"fail_on": "sometimes"}, "value of fail_on must be one of: required, any, never"),
     ({"min_tls_version": "1.1"}, "value of min_tls_version must be one of: 1.2, 1.3"),

@@ -5,8 +5,11 @@
 """No proxy credential in any output of arcready.network.probe, for every way a proxy URL can be given.
 
 Each form runs the module against an authenticating loopback proxy (or fails it on purpose) and greps its whole
-output (results, warnings, errors, ``invocation``) for the password raw, percent-encoded both ways, form-encoded
-and inside the Basic credentials.
+output (results, warnings, errors, ``invocation``), and the task's result after the action plugin's conclusion
+(summary, table, verdict message), for the password raw, percent-encoded both ways, form-encoded and inside the
+Basic credentials. A form that cannot work fails the task: in the module (a URL that does not parse), or in the
+verdict (the module returns the endpoint's failure, e.g. the proxy's 407 to a wrong password, and the
+controller fails the task on it).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import json
 import stat
 
 import pytest
@@ -23,6 +27,7 @@ try:
 except ImportError:  # pragma: no cover
     from urllib import quote, quote_plus  # type: ignore
 
+from ansible_collections.arcready.network.plugins.action.probe import conclude
 from ansible_collections.arcready.network.plugins.modules import probe as probe_module
 from probe_runner import run  # noqa: F401  (a fixture)
 from servers import (  # noqa: F401  (pki, lab and contract_checked are fixtures)
@@ -94,13 +99,15 @@ def test_no_credential_in_any_output(run, pki, lab, tmp_path, monkeypatch, name,
                 resolve={HOST: LOOPBACK}, _ansible_verbosity=4)
     args.update(options)
     code, result = run(args)
+    task = conclude(result, args, "testhost")
     if works:
-        assert code == 0, result
+        assert code == 0 and not task.get("failed"), task
         assert result["endpoints"][0]["ok"] is True  # the credentials reached the proxy intact
         assert proxy.requests[0][2]["proxy-authorization"] == "Basic " + base64.b64encode(
             ("%s:%s" % (USER, password)).encode()).decode()
     else:
-        assert code == 1 and result["msg"], result
-    leaked = sorted(form for form in forms(password) if form in run.raw)
-    assert leaked == [], (leaked, run.raw)
+        assert task.get("failed") is True and task["msg"], task
+    shown = run.raw + json.dumps(task)
+    leaked = sorted(form for form in forms(password) if form in shown)
+    assert leaked == [], (leaked, shown)
     assert "invocation" in result  # the module's echo of its arguments was grepped too
