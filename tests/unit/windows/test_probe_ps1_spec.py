@@ -270,8 +270,9 @@ def test_ps1_returns_the_python_result_keys():
 # ------------------------------------------------------------------ syntax, with the tree-sitter grammar
 
 def _parse_errors(source):
-    tree_sitter = pytest.importorskip("tree_sitter")
-    grammar = pytest.importorskip("tree_sitter_powershell")
+    # Pinned in test-requirements.txt: missing is an error, not a skip.
+    import tree_sitter
+    import tree_sitter_powershell as grammar
     parser = tree_sitter.Parser(tree_sitter.Language(grammar.language()))
     tree = parser.parse(source)
     found = []
