@@ -221,24 +221,39 @@ lint() {
     echo "lint: ansible-lint and antsibull-changelog lint passed"
 }
 
+molecule_scenario() {  # scenario: one `molecule test`, its output in $CACHE/molecule/<scenario>.log
+    local scenario=$1 start=$SECONDS
+    if (cd "$ROOT/extensions" && molecule test -s "$scenario") >"$CACHE/molecule/$scenario.log" 2>&1; then
+        echo "molecule $scenario: passed in $((SECONDS - start)) s" | tee "$CACHE/molecule/$scenario.result"
+    else
+        echo "molecule $scenario: FAILED after $((SECONDS - start)) s" | tee "$CACHE/molecule/$scenario.result"
+    fi
+}
+
 molecule_suite() {
-    local failed=0 ran=0 scenario
+    # Scenarios run ARC_MOLECULE_JOBS at a time (default 2: much of a scenario is waiting on podman exec, SSH and
+    # probe timeouts, so two overlap well on 2 cores). Each has its own platforms, side containers and state.
+    local jobs=${ARC_MOLECULE_JOBS:-2} scenarios=() scenario failed=0
     for dir in "$ROOT"/extensions/molecule/*/; do
         scenario=$(basename "$dir")
         case "$scenario" in _* | shared | default) continue ;; esac
-        [ -f "$dir/molecule.yml" ] || continue
-        log "molecule: $scenario"
-        ran=$((ran + 1))
-        local start=$SECONDS
-        if (cd "$ROOT/extensions" && molecule test -s "$scenario"); then
-            echo "molecule $scenario: passed in $((SECONDS - start)) s"
-        else
-            echo "molecule $scenario: FAILED after $((SECONDS - start)) s"
-            failed=$((failed + 1))
-        fi
+        [ -f "$dir/molecule.yml" ] && scenarios+=("$scenario")
     done
-    echo "molecule: $ran scenarios, $failed failed"
-    [ "$ran" -gt 0 ] && [ "$failed" -eq 0 ]
+    rm -rf "$CACHE/molecule" && mkdir -p "$CACHE/molecule"
+    log "molecule: ${#scenarios[@]} scenarios, $jobs at a time (logs: $CACHE/molecule/)"
+    for scenario in "${scenarios[@]}"; do
+        while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+        molecule_scenario "$scenario" &
+    done
+    wait
+    for scenario in "${scenarios[@]}"; do
+        log "molecule: $scenario"
+        cat "$CACHE/molecule/$scenario.log"
+        cat "$CACHE/molecule/$scenario.result" 2>/dev/null || echo "molecule $scenario: no result"
+        grep -q ': passed in' "$CACHE/molecule/$scenario.result" 2>/dev/null || failed=$((failed + 1))
+    done
+    echo "molecule: ${#scenarios[@]} scenarios, $failed failed: $(cat "$CACHE"/molecule/*.result | sed 's/^molecule //' | tr '\n' ';')"
+    [ "${#scenarios[@]}" -gt 0 ] && [ "$failed" -eq 0 ]
 }
 
 bench() {
