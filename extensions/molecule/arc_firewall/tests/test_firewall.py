@@ -39,13 +39,18 @@ def test_the_probe_reaches_the_lab_endpoints(host):
 
 def test_allowed_targets_are_reachable(host, state):
     reach = r.connected(state["connect"])
-    for target in _vars(host)["arclab_allowed"]:
+    allowed = _vars(host)["arclab_allowed"]
+    assert allowed, "host_vars/%s.yml lists no arclab_allowed target: nothing would be checked" % r.hostname(host)
+    for target in allowed:
         assert reach[target] == "open", (target, reach[target])
 
 
 def test_other_targets_are_blocked(host, state):
     reach = r.connected(state["connect"])
-    for target in _vars(host)["arclab_blocked"]:
+    blocked = _vars(host)["arclab_blocked"]
+    # Only the host left without default-deny blocks nothing; every other one must have targets to check.
+    assert bool(blocked) == bool(_vars(host).get("arc_firewall_default_deny_outbound")), blocked
+    for target in blocked:
         assert reach[target].startswith("blocked"), (target, reach[target])
 
 
