@@ -47,12 +47,21 @@ def host_named(request, name):
                               force_ansible=option.force_ansible)
 
 
-def platforms():
-    """The names of this scenario's platforms (molecule.yml)."""
+def _molecule_yml():
     import yaml
 
     with open(os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "molecule.yml")) as stream:
-        return [p["name"] for p in yaml.safe_load(stream)["platforms"]]
+        return yaml.safe_load(stream)
+
+
+def platforms():
+    """The names of this scenario's platforms (molecule.yml)."""
+    return [p["name"] for p in _molecule_yml()["platforms"]]
+
+
+def scenario():
+    """The scenario section of molecule.yml (test_sequence, ...)."""
+    return _molecule_yml()["scenario"]
 
 
 _STATE = {}
