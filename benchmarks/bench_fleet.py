@@ -26,6 +26,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _labhosts  # noqa: E402
+import _quick  # noqa: E402
 
 
 def machine_busy_seconds():
@@ -38,10 +39,11 @@ def machine_busy_seconds():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--hosts", type=int, default=20)
+    parser.add_argument("--hosts", type=int, default=_quick.pick(20, 6), help="lab hosts (quick mode: 6)")
     parser.add_argument("--scenarios", default="", help="comma-separated arc_scenarios (default none)")
     parser.add_argument("--no-default-forks", action="store_true", help="skip the run with Ansible's 5 forks")
     args = parser.parse_args()
+    _quick.banner("bench_fleet", "%d hosts" % args.hosts)
     playbook = os.environ.get("ARCLAB_PREFLIGHT", "arcready.network.preflight")
     scenarios = [s for s in args.scenarios.split(",") if s]
     reports = tempfile.mkdtemp(prefix="arcbench-reports.")

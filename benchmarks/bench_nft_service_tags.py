@@ -35,6 +35,9 @@ import time
 
 import jinja2
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _quick  # noqa: E402
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 TEMPLATE_DIR = os.path.join(ROOT, "roles", "arc_firewall", "templates")
 TARGET_S = 2.0
@@ -106,9 +109,11 @@ def load(ns, path):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--count", type=int, default=5000, help="prefixes in the sets (default 5000)")
-    parser.add_argument("--runs", type=int, default=3, help="create + replace rounds, each in a new namespace")
+    parser.add_argument("--runs", type=int, default=_quick.pick(3, 1),
+                        help="create + replace rounds, each in a new namespace (quick mode: 1)")
     parser.add_argument("--keep", help="write the rendered nft files into this directory and keep them")
     args = parser.parse_args(argv)
+    _quick.banner("bench_nft_service_tags", "%d prefixes, %d run(s)" % (args.count, args.runs))
     reason = skip_reason()
     if reason:
         print("SKIP bench_nft_service_tags: %s" % reason)

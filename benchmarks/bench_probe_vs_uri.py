@@ -9,7 +9,7 @@ ansible.builtin.uri over the endpoints), on the same lab hosts and the same endp
   2. half of the endpoint names dropped by nftables on the hosts (TCP timeouts).
 
   3. the same drops, uri with its own default timeout (30 s), as such a play is usually written
-     (skipped with --quick or ARCBENCH_QUICK=1: it alone takes about 5 minutes).
+     (skipped with --quick or ARC_BENCH_QUICK=1: it alone takes about 5 minutes).
 
 Prints wall times and the ratios measured in this run, against the issue's targets (3x all reachable,
 10x with drops). No assertion on time.
@@ -29,6 +29,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _labhosts  # noqa: E402
+import _quick  # noqa: E402
 
 SCENARIOS = ["esu", "sql", "telemetry"]
 
@@ -105,11 +106,14 @@ def main():
     parser.add_argument("--timeout", type=float, default=5, help="per-endpoint timeout for both (probe default: 5)")
     parser.add_argument("--uri-timeout", type=float, help="uri's timeout (default: the same as the probe's; "
                         "uri's own default is 30)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per case with all reachable (median)")
+    parser.add_argument("--repeat", type=int, default=_quick.pick(3, 1),
+                        help="runs per case with all reachable (median; quick mode: 1)")
     parser.add_argument("--repeat-dropped", type=int, default=1, help="runs per case with drops (median)")
-    parser.add_argument("--quick", action="store_true", default=bool(os.environ.get("ARCBENCH_QUICK")),
+    parser.add_argument("--quick", action="store_true", default=_quick.quick(),
                         help="skip case 3 (uri at its default 30 s timeout)")
     args = parser.parse_args()
+    _quick.banner("bench_probe_vs_uri", "%d hosts, %d run(s) per case%s" % (
+        args.hosts, args.repeat, ", case 3 left out" if args.quick else ""))
 
     lab = _labhosts.lab()
     names = sorted(set(e for e in lab["hosts"]) - set(lab["servicebus"]))

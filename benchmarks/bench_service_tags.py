@@ -34,6 +34,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _quick  # noqa: E402
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 GENERATOR = os.path.join(ROOT, "tests", "data", "service_tags", "make_service_tags.py")
 TARGET_S = 2.0
@@ -83,14 +86,14 @@ def verdict(seconds):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
-    parser.add_argument("--runs", type=int, default=5, help="repetitions of each timing (best is reported)")
+    parser.add_argument("--runs", type=int, default=_quick.pick(5, 2),
+                        help="repetitions of each timing (best is reported; quick mode: 2)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the real-size file")
     parser.add_argument("--keep", help="write the generated file into this directory and keep it")
     args = parser.parse_args(argv)
-    quick = os.environ.get("ARC_BENCH_QUICK") == "1"
+    quick = _quick.quick()
     size = dict(tags=600, prefixes=10000) if quick else {}
-    if quick:
-        args.runs = min(args.runs, 2)
+    _quick.banner("bench_service_tags", "%d run(s) per timing" % args.runs)
 
     collection_loader()
     from ansible_collections.arcready.network.plugins.plugin_utils import _service_tags as st

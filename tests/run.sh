@@ -1,31 +1,63 @@
 #!/usr/bin/env bash
-# Runs the test suites of arcready.network on a Debian machine, installing what they need first.
+# Runs the test suites of arcready.network on a Debian machine, installing what the chosen suites need first.
 #
-#   bash tests/run.sh                  # setup, unit, build, sanity, lint, molecule, bench
-#   bash tests/run.sh unit lint        # only some suites (setup always runs first, and is quick when done)
+#   bash tests/run.sh                  # every suite: unit integration build sanity lint molecule bench
+#   bash tests/run.sh unit lint        # only some suites; setup installs only what those need
 #
-# Needs root for apt and podman. Creates .venv/ in the repo with the pinned tools of test-requirements.txt.
+# What each suite needs (besides the pinned pip tools of test-requirements.txt, installed into .venv/):
+#   unit                 nothing else: no root, no apt, no podman (tests/unit, minus tests marked integration)
+#   build, lint          nothing else
+#   sanity               apt: shellcheck, rsync, git
+#   integration          root; apt: chromium, chromium-driver, mono, nftables (tests/integration + marked tests)
+#   molecule, bench      root; apt: podman, netavark, debootstrap, ...; the container lab (tests/lab/setup.sh)
+# Env: ARC_VENV, ARC_PYTHON; CI=true sets ARC_BENCH_QUICK=1 (benchmarks at smaller sizes, same figures printed).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VENV=${ARC_VENV:-$ROOT/.venv}
 PYTHON=${ARC_PYTHON:-python3.11}
 CACHE=$ROOT/.cache
+ALL_SUITES=(unit integration build sanity lint molecule bench)
 export ANSIBLE_COLLECTIONS_PATH=$CACHE/collections
 export ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 ANSIBLE_DEPRECATION_WARNINGS=0
 export PATH=$VENV/bin:$PATH
+if [ "${CI:-}" = true ]; then export ARC_BENCH_QUICK=${ARC_BENCH_QUICK:-1}; fi
 
-APT_PACKAGES=(podman runc debootstrap nftables iproute2 tinyproxy squid openssl ca-certificates rsync git uidmap
-              slirp4netns fuse-overlayfs chromium chromium-driver fonts-dejavu-core mono-mcs mono-runtime shellcheck)
+APT_SANITY=(shellcheck rsync git)
+APT_INTEGRATION=(chromium chromium-driver fonts-dejavu-core mono-mcs mono-runtime nftables iproute2 openssl
+                 ca-certificates util-linux)
+APT_LAB=(podman runc netavark aardvark-dns debootstrap nftables iproute2 uidmap slirp4netns fuse-overlayfs
+         ca-certificates openssl)
 
 log() { printf '\n=== %s\n' "$*"; }
 
-setup() {
-    local missing=()
-    for pkg in "${APT_PACKAGES[@]}"; do
-        dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+needs_apt() {  # suite -> the apt packages it needs
+    case "$1" in
+        sanity) echo "${APT_SANITY[*]}" ;;
+        integration) echo "${APT_INTEGRATION[*]}" ;;
+        molecule | bench) echo "${APT_LAB[*]}" ;;
+    esac
+}
+
+needs_root() { case "$1" in integration | molecule | bench) return 0 ;; esac; return 1; }
+needs_lab() { case "$1" in molecule | bench) return 0 ;; esac; return 1; }
+
+setup() {  # suites...
+    local suite pkg missing=() wanted=() root_for=() lab=0
+    for suite in "$@"; do
+        read -r -a wanted <<<"$(needs_apt "$suite")"
+        for pkg in "${wanted[@]}"; do
+            dpkg -s "$pkg" >/dev/null 2>&1 || [[ " ${missing[*]} " == *" $pkg "* ]] || missing+=("$pkg")
+        done
+        if needs_root "$suite"; then root_for+=("$suite"); fi
+        if needs_lab "$suite"; then lab=1; fi
     done
+    if [ ${#root_for[@]} -gt 0 ] && [ "$EUID" -ne 0 ]; then
+        echo "setup: suites ${root_for[*]} need root (run them as root, or pick others: bash tests/run.sh unit)"
+        return 1
+    fi
     if [ ${#missing[@]} -gt 0 ]; then
+        if [ "$EUID" -ne 0 ]; then echo "setup: apt packages missing and not root: ${missing[*]}"; return 1; fi
         log "apt: installing ${missing[*]}"
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
             "${missing[@]}" || return 1
@@ -48,15 +80,50 @@ setup() {
     # The collection is found by its FQCN through a symlinked ansible_collections tree.
     mkdir -p "$ANSIBLE_COLLECTIONS_PATH/ansible_collections/arcready"
     ln -sfn "$ROOT" "$ANSIBLE_COLLECTIONS_PATH/ansible_collections/arcready/network"
-    if [ -x "$ROOT/tests/lab/setup.sh" ] || [ -f "$ROOT/tests/lab/setup.sh" ]; then
+    if [ "$lab" -eq 1 ]; then
         log "lab setup"
         bash "$ROOT/tests/lab/setup.sh" || return 1
     fi
 }
 
+pytest_suite() {  # name, pytest arguments... ; prints one closing line with the counts from pytest's JUnit XML
+    local name=$1 rc
+    shift
+    local xml=$CACHE/junit-$name.xml
+    rm -f "$xml"
+    (cd "$ROOT" && python -m pytest -q -rs -p no:cacheprovider --junitxml="$xml" "$@")
+    rc=$?
+    python - "$xml" "$name" "$rc" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+path, name, rc = sys.argv[1], sys.argv[2], int(sys.argv[3])
+try:
+    suites = ET.parse(path).getroot()
+except (OSError, ET.ParseError):
+    print("%s: pytest exit %d, no JUnit report" % (name, rc))
+    sys.exit(0)
+counts = dict((k, 0) for k in ("tests", "failures", "errors", "skipped"))
+for suite in ([suites] if suites.tag == "testsuite" else list(suites)):
+    for k in counts:
+        counts[k] += int(suite.get(k, 0))
+passed = counts["tests"] - counts["failures"] - counts["errors"] - counts["skipped"]
+print("%s: %d tests: %d passed, %d failed, %d errors, %d skipped (pytest exit %d)"
+      % (name, counts["tests"], passed, counts["failures"], counts["errors"], counts["skipped"], rc))
+PY
+    # Exit 5 is "no tests collected": a suite that checked nothing has not passed.
+    if [ "$rc" -eq 5 ]; then echo "$name: pytest collected no tests: FAILED"; return 1; fi
+    return "$rc"
+}
+
 unit() {
-    log "unit: pytest tests/unit"
-    (cd "$ROOT" && python -m pytest tests/unit -q -p no:cacheprovider)
+    log "unit: pytest tests/unit -m 'not integration'"
+    pytest_suite unit tests/unit -m "not integration"
+}
+
+integration() {
+    # The integration suite installed everything its tests need, so a skip here is a failure (suite_setup.py).
+    log "integration: pytest tests/integration and the tests/unit tests marked integration"
+    ARC_TESTS_NO_SKIP=1 pytest_suite integration tests/integration tests/unit -m integration
 }
 
 sanity() {
@@ -78,7 +145,49 @@ sanity() {
     read -r -a extra <<<"${ARC_SANITY_ARGS:-}"
     (cd "$tree" && ansible-test sanity --venv --python 3.11 --color no \
         --skip-test shebang --skip-test pylint "${extra[@]}") || return 1
-    echo "ansible-test $version: sanity passed"
+    echo "sanity: ansible-test $version: passed"
+}
+
+doc_targets() {  # installed collections path -> "type name" for every plugin and role, found in the tree
+    # Modules by file name (probe.py and probe.ps1 are one module); lookups and callbacks by file name; filters
+    # and tests by the names their FilterModule/TestModule returns (one .py may define several, each documented
+    # in its own <name>.yml); roles by directory.
+    python - "$1" <<'PY'
+import glob
+import importlib
+import os
+import sys
+
+from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
+
+installed = sys.argv[1]
+_AnsibleCollectionFinder(paths=[installed])._install()
+root = os.path.join(installed, "ansible_collections", "arcready", "network")
+fqcn = "arcready.network."
+
+
+def names(kind, pattern):
+    found = set()
+    for path in glob.glob(os.path.join(root, "plugins", kind, pattern)):
+        base = os.path.splitext(os.path.basename(path))[0]
+        if not base.startswith("_"):
+            found.add(base)
+    return sorted(found)
+
+
+for name in names("modules", "*.p[ys]*"):
+    print("module " + fqcn + name)
+for kind in ("lookup", "callback", "inventory", "connection", "become", "cache", "vars", "strategy"):
+    for name in names(kind, "*.py"):
+        print(kind + " " + fqcn + name)
+for kind, cls, method in (("filter", "FilterModule", "filters"), ("test", "TestModule", "tests")):
+    for base in names(kind, "*.py"):
+        module = importlib.import_module("ansible_collections.arcready.network.plugins.%s.%s" % (kind, base))
+        for name in sorted(getattr(getattr(module, cls)(), method)()):
+            print(kind + " " + fqcn + name)
+for path in sorted(glob.glob(os.path.join(root, "roles", "*", ""))):
+    print("role " + fqcn + os.path.basename(os.path.dirname(path)))
+PY
 }
 
 build() {
@@ -88,87 +197,112 @@ build() {
     rm -rf "$out" && mkdir -p "$out" || return 1
     ansible-galaxy collection build "$ROOT" --output-path "$out" || return 1
     ansible-galaxy collection install "$out"/arcready-network-*.tar.gz -p "$out/installed" --no-deps --force || return 1
-    local kind name
+    local kind name count=0 targets
+    targets=$(doc_targets "$out/installed") || return 1
     while read -r kind name; do
-        ANSIBLE_COLLECTIONS_PATH="$out/installed" ansible-doc -t "$kind" "$name" >"$out/$name.txt" 2>&1 || return 1
+        ANSIBLE_COLLECTIONS_PATH="$out/installed" ansible-doc -t "$kind" "$name" >"$out/$name.txt" 2>&1 || {
+            cat "$out/$name.txt"; return 1; }
         # ansible-doc exits 0 for a plugin it cannot find, so the rendered page is checked too.
         if ! grep -q "$name" "$out/$name.txt" || grep -q "was not found" "$out/$name.txt"; then
             cat "$out/$name.txt"; return 1
         fi
         echo "ansible-doc -t $kind $name: $(wc -l <"$out/$name.txt") lines"
-    done <<'DOCS'
-module arcready.network.probe
-lookup arcready.network.endpoints
-lookup arcready.network.service_tags
-filter arcready.network.preflight_html
-filter arcready.network.address_chunks
-filter arcready.network.ufw_stale_rules
-callback arcready.network.preflight_progress
-role arcready.network.arc_preflight
-role arcready.network.arc_proxy
-role arcready.network.arc_tls
-role arcready.network.arc_firewall
-DOCS
+        count=$((count + 1))
+    done <<<"$targets"
+    [ "$count" -gt 0 ] || { echo "build: no plugin or role found to render"; return 1; }
+    echo "build: collection built and installed, $count plugin and role pages rendered"
 }
 
 lint() {
     log "lint: ansible-lint --profile production"
     (cd "$ROOT" && ansible-lint --offline --profile production roles/ playbooks/) || return 1
     log "lint: antsibull-changelog lint (changelog fragments)"
-    (cd "$ROOT" && antsibull-changelog lint)
+    (cd "$ROOT" && antsibull-changelog lint) || return 1
+    echo "lint: ansible-lint and antsibull-changelog lint passed"
+}
+
+molecule_scenario() {  # scenario: one `molecule test`, its output in $CACHE/molecule/<scenario>.log
+    local scenario=$1 start=$SECONDS
+    if (cd "$ROOT/extensions" && molecule test -s "$scenario") >"$CACHE/molecule/$scenario.log" 2>&1; then
+        echo "molecule $scenario: passed in $((SECONDS - start)) s" | tee "$CACHE/molecule/$scenario.result"
+    else
+        echo "molecule $scenario: FAILED after $((SECONDS - start)) s" | tee "$CACHE/molecule/$scenario.result"
+    fi
 }
 
 molecule_suite() {
-    local failed=0 ran=0 scenario
+    # Scenarios run ARC_MOLECULE_JOBS at a time (default 2: much of a scenario is waiting on podman exec, SSH and
+    # probe timeouts, so two overlap well on 2 cores). Each has its own platforms, side containers and state.
+    local jobs=${ARC_MOLECULE_JOBS:-2} scenarios=() scenario failed=0
     for dir in "$ROOT"/extensions/molecule/*/; do
         scenario=$(basename "$dir")
         case "$scenario" in _* | shared | default) continue ;; esac
-        [ -f "$dir/molecule.yml" ] || continue
-        log "molecule: $scenario"
-        ran=$((ran + 1))
-        local start=$SECONDS
-        if (cd "$ROOT/extensions" && molecule test -s "$scenario"); then
-            echo "molecule $scenario: passed in $((SECONDS - start)) s"
-        else
-            echo "molecule $scenario: FAILED after $((SECONDS - start)) s"
-            failed=$((failed + 1))
-        fi
+        [ -f "$dir/molecule.yml" ] && scenarios+=("$scenario")
     done
-    echo "molecule: $ran scenarios, $failed failed"
-    [ "$failed" -eq 0 ]
+    rm -rf "$CACHE/molecule" && mkdir -p "$CACHE/molecule"
+    log "molecule: ${#scenarios[@]} scenarios, $jobs at a time (logs: $CACHE/molecule/)"
+    for scenario in "${scenarios[@]}"; do
+        while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+        molecule_scenario "$scenario" &
+    done
+    wait
+    for scenario in "${scenarios[@]}"; do
+        log "molecule: $scenario"
+        cat "$CACHE/molecule/$scenario.log"
+        cat "$CACHE/molecule/$scenario.result" 2>/dev/null || echo "molecule $scenario: no result"
+        grep -q ': passed in' "$CACHE/molecule/$scenario.result" 2>/dev/null || failed=$((failed + 1))
+    done
+    echo "molecule: ${#scenarios[@]} scenarios, $failed failed: $(cat "$CACHE"/molecule/*.result | sed 's/^molecule //' | tr '\n' ';')"
+    [ "${#scenarios[@]}" -gt 0 ] && [ "$failed" -eq 0 ]
 }
 
 bench() {
-    local failed=0 script
+    local failed=0 ran=0 script start
     for script in "$ROOT"/benchmarks/bench_*.py; do
         [ -f "$script" ] || continue
-        log "benchmark: $(basename "$script")"
-        (cd "$ROOT" && python "$script") || failed=$((failed + 1))
+        log "benchmark: $(basename "$script")${ARC_BENCH_QUICK:+ (quick: ARC_BENCH_QUICK=$ARC_BENCH_QUICK)}"
+        ran=$((ran + 1))
+        start=$SECONDS
+        if (cd "$ROOT" && python "$script"); then
+            echo "benchmark $(basename "$script"): done in $((SECONDS - start)) s"
+        else
+            echo "benchmark $(basename "$script"): FAILED after $((SECONDS - start)) s"
+            failed=$((failed + 1))
+        fi
     done
-    [ "$failed" -eq 0 ]
+    echo "bench: $ran benchmarks, $failed failed${ARC_BENCH_QUICK:+ (quick mode)}"
+    [ "$ran" -gt 0 ] && [ "$failed" -eq 0 ]
 }
 
 main() {
     local suites=("$@")
-    [ ${#suites[@]} -gt 0 ] || suites=(unit build sanity lint molecule bench)
-    local passed=0 failed=0 names_failed=() suite start
-    setup || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+    [ ${#suites[@]} -gt 0 ] || suites=("${ALL_SUITES[@]}")
+    local passed=0 failed=0 names_failed=() suite start times=()
+    for suite in "${suites[@]}"; do
+        [[ " ${ALL_SUITES[*]} setup " == *" $suite "* ]] || {
+            echo "unknown suite $suite (${ALL_SUITES[*]})"; exit 2; }
+    done
+    start=$SECONDS
+    setup "${suites[@]}" || { echo "setup failed"; echo "suites: 0 passed, 1 failed (setup)"; exit 1; }
+    echo "setup done in $((SECONDS - start)) s"
+    times+=("setup $((SECONDS - start))s")
     for suite in "${suites[@]}"; do
         start=$SECONDS
         local ok=0
         case "$suite" in
             setup) continue ;;
             molecule) molecule_suite || ok=$? ;;
-            unit | build | sanity | lint | bench) "$suite" || ok=$? ;;
-            *) echo "unknown suite $suite (unit, build, sanity, lint, molecule, bench)"; ok=1 ;;
+            *) "$suite" || ok=$? ;;
         esac
         if [ "$ok" -eq 0 ]; then
             passed=$((passed + 1)); echo "suite $suite passed in $((SECONDS - start)) s"
         else
             failed=$((failed + 1)); names_failed+=("$suite"); echo "suite $suite FAILED in $((SECONDS - start)) s"
         fi
+        times+=("$suite $((SECONDS - start))s")
     done
     echo
+    echo "times: ${times[*]}"
     [ $failed -eq 0 ] || echo "failed suites: ${names_failed[*]}"
     echo "suites: $passed passed, $failed failed"
     [ $failed -eq 0 ]

@@ -109,6 +109,7 @@ purge() {
 }
 
 status() {
+  echo "network backend: $(podman info --format '{{.Host.NetworkBackend}}') (recorded first-run choice: $(cat /var/lib/containers/storage/defaultNetworkBackend 2>/dev/null || echo none))"
   echo "images:"; podman images --format '  {{.Repository}}:{{.Tag}}  {{.Size}}' | grep arcready-lab || echo "  (none: run setup.sh)"
   echo "networks:"; for n in arclab arclab-pl; do podman network exists "$n" && echo "  $n $(podman network inspect -f '{{range .Subnets}}{{.Subnet}}{{end}}' "$n")" || echo "  $n missing"; done
   echo "service:"; podman ps -a --filter name="^$SVC\$" --format '  {{.Names}} {{.Status}}' ; podman container exists "$SVC" || echo "  $SVC not created"

@@ -25,11 +25,43 @@ def facts(host):
 
 
 def host_vars(host):
+    return host_vars_of(hostname(host))
+
+
+def host_vars_of(name):
     import yaml
 
-    path = os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "host_vars", hostname(host) + ".yml")
+    path = os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "host_vars", name + ".yml")
     with open(path) as stream:
         return yaml.safe_load(stream) or {}
+
+
+def host_named(request, name):
+    """The testinfra host of the platform ``name``: a test about one host takes it by name (instead of skipping
+    the other hosts), so it fails when that host is renamed or dropped from the scenario."""
+    import testinfra
+
+    assert name in platforms(), "%s is not a platform of this scenario (%s)" % (name, ", ".join(platforms()))
+    option = request.config.option
+    return testinfra.get_host("ansible://" + name, ansible_inventory=option.ansible_inventory,
+                              force_ansible=option.force_ansible)
+
+
+def _molecule_yml():
+    import yaml
+
+    with open(os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "molecule.yml")) as stream:
+        return yaml.safe_load(stream)
+
+
+def platforms():
+    """The names of this scenario's platforms (molecule.yml)."""
+    return [p["name"] for p in _molecule_yml()["platforms"]]
+
+
+def scenario():
+    """The scenario section of molecule.yml (test_sequence, ...)."""
+    return _molecule_yml()["scenario"]
 
 
 _STATE = {}

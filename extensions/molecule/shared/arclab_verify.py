@@ -50,6 +50,18 @@ def hostname(host):
     return host.backend.get_hostname()
 
 
+def platform(name):
+    """``name``, after checking that it is a platform of this scenario and that the preflight ran on it: a test
+    about one host must fail, not pass unchecked, when that host is renamed or dropped."""
+    import yaml
+
+    with open(os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "molecule.yml")) as stream:
+        platforms = [p["name"] for p in yaml.safe_load(stream)["platforms"]]
+    assert name in platforms, "%s is not a platform of this scenario (%s)" % (name, ", ".join(platforms))
+    assert name in run()["recap"], "the preflight did not run on %s" % name
+    return name
+
+
 def probed(rep):
     return [e for e in rep["endpoints"] if e["probeable"]]
 

@@ -104,6 +104,7 @@ def test_iptables_and_ufw_get_one_rule_per_prefix():
         assert not [r for r in arc if r["dest"] == "any"]
 
 
+@pytest.mark.integration  # needs root or an ansible-playbook subprocess
 def test_the_nftables_file_has_interval_sets_in_the_same_transaction_as_the_rules():
     tmpl, result, built = rules("nftables", arc_firewall_default_deny_outbound=True)
     tmpl = Templar(loader=DataLoader(), variables=dict(tmpl.available_variables, __arc_firewall_rules=built))

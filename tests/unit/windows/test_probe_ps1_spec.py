@@ -369,8 +369,9 @@ def test_probe_ps1_checks_timeout_deadline_workers_and_endpoints_against_the_eng
 # ------------------------------------------------------------------ syntax, with the tree-sitter grammar
 
 def _parse_errors(source):
-    tree_sitter = pytest.importorskip("tree_sitter")
-    grammar = pytest.importorskip("tree_sitter_powershell")
+    # Pinned in test-requirements.txt: missing is an error, not a skip.
+    import tree_sitter
+    import tree_sitter_powershell as grammar
     parser = tree_sitter.Parser(tree_sitter.Language(grammar.language()))
     tree = parser.parse(source)
     found = []

@@ -15,6 +15,10 @@ ENV_FILE = {"arcpx-noagent-deb13": "/etc/default/arc-proxy", "arcpx-agent-deb12"
 
 @pytest.fixture()
 def state(host):
+    return host_state(host)
+
+
+def host_state(host):
     script = ["echo; echo '=== calls'; cat /var/log/arclab-azcmagent-calls.txt 2>/dev/null",
               "echo; echo '=== localconfig'; cat /var/opt/azcmagent/localconfig.json 2>/dev/null",
               "echo; echo '=== envfile'; cat /etc/default/arc-proxy 2>/dev/null"]
@@ -38,9 +42,9 @@ def environment(text):
     return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
 
 
-def test_agent_with_both_scopes(host, state):
-    if r.hostname(host) != "arcpx-agent-deb12":
-        pytest.skip("host with the agent, both scopes")
+def test_agent_with_both_scopes(request):
+    host = r.host_named(request, "arcpx-agent-deb12")  # host with the agent, both scopes
+    state = host_state(host)
     # azcmagent: exactly one set per property, in the documented form; the idempotence run set nothing.
     assert changes(state) == [["config", "set", "proxy.url", PROXY], ["config", "set", "proxy.bypass", "AAD,Arc"]]
     assert json.loads(state["localconfig"]) == {"proxy.url": PROXY, "proxy.bypass": ["AAD", "Arc"]}
@@ -63,9 +67,9 @@ def test_agent_with_both_scopes(host, state):
         assert len(state["starts " + svc].splitlines()) == 2, state["starts " + svc]
 
 
-def test_agent_scope_only(host, state):
-    if r.hostname(host) != "arcpx-agentonly-deb11":
-        pytest.skip("host with the agent, agent scope only")
+def test_agent_scope_only(request):
+    host = r.host_named(request, "arcpx-agentonly-deb11")  # host with the agent, agent scope only
+    state = host_state(host)
     # The trailing slash of the URL is not the agent's; the survey-style "ARM" string became the list.
     assert changes(state) == [["config", "set", "proxy.url", PROXY], ["config", "set", "proxy.bypass", "ARM"]]
     for svc in SERVICES:
@@ -77,9 +81,9 @@ def test_agent_scope_only(host, state):
     assert state["envfile"] == ""
 
 
-def test_no_agent_yet(host, state):
-    if r.hostname(host) != "arcpx-noagent-deb13":
-        pytest.skip("host without the agent")
+def test_no_agent_yet(request):
+    host = r.host_named(request, "arcpx-noagent-deb13")  # host without the agent
+    state = host_state(host)
     assert calls(state) == []
     for svc in SERVICES:
         # The drop-ins wait for the services, which do not exist yet.
@@ -94,9 +98,9 @@ def test_no_agent_yet(host, state):
     assert out.stdout.strip() == PROXY
 
 
-def test_absent(host, state):
-    if r.hostname(host) != "arcpx-absent-deb12":
-        pytest.skip("host returned to no proxy")
+def test_absent(request):
+    host = r.host_named(request, "arcpx-absent-deb12")  # host returned to no proxy
+    state = host_state(host)
     # prepare's earlier run set both; converge cleared both, once.
     assert changes(state) == [["config", "set", "proxy.url", PROXY], ["config", "set", "proxy.bypass", "ARM"],
                               ["config", "clear", "proxy.url"], ["config", "clear", "proxy.bypass"]]

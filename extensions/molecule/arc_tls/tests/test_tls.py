@@ -7,6 +7,7 @@ import rolelab as r
 
 ARC_HOST_RE = re.compile(r"^gbl\.his\.arc\.azure\.(com|us|cn)$")
 CNF = "/etc/ssl/openssl.cnf"
+CPOL = "arctls-cpol-deb12"  # the host prepared with a crypto-policies stand-in
 # Per host: does it accept TLS 1.0 after converge, and what the role reports as the minimum and its source.
 EXPECT = {
     "arctls-legacy-deb11": (False, "TLSv1.2", CNF + " MinProtocol = TLSv1.2"),
@@ -92,12 +93,22 @@ def test_openssl_cnf(host, state):
         assert not state["backups"].strip()
 
 
+def test_the_crypto_policies_host_is_in_the_scenario():
+    """test_crypto_policies checks the crypto-policies code path on the host prepared with it: that host
+    must exist, or the test would check only the openssl.cnf hosts."""
+    assert CPOL in r.platforms() and "arclab_crypto_policies" in r.host_vars_of(CPOL)
+
+
 def test_crypto_policies(host, state):
+    """The host prepared with crypto-policies (LEGACY) is switched to DEFAULT by one call; the others keep
+    openssl.cnf and get no crypto-policies call."""
     f = r.facts(host)
-    if r.hostname(host) != "arctls-cpol-deb12":
+    if "arclab_crypto_policies" in r.host_vars(host):
+        assert f["arc_tls_system_policy"] == "crypto_policies" and f["arc_tls_crypto_policy"] == "DEFAULT"
+        assert state["policy"].strip() == "DEFAULT"
+        # prepare's --set LEGACY, then one switch by the role (the idempotence run switched nothing).
+        assert state["policy calls"].splitlines() == ["--set LEGACY", "--set DEFAULT"]
+    else:
+        assert r.hostname(host) != CPOL
         assert f["arc_tls_system_policy"] == "openssl_cnf" and f["arc_tls_crypto_policy"] == ""
-        return
-    assert f["arc_tls_system_policy"] == "crypto_policies" and f["arc_tls_crypto_policy"] == "DEFAULT"
-    assert state["policy"].strip() == "DEFAULT"
-    # prepare's --set LEGACY, then one switch by the role (the idempotence run switched nothing).
-    assert state["policy calls"].splitlines() == ["--set LEGACY", "--set DEFAULT"]
+        assert state["policy"].strip() == "" and state["policy calls"].strip() == ""

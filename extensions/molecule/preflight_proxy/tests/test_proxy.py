@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 import arclab_verify as v
 
 PLAIN, AUTH, NOAUTH = "arcpf-proxy", "arcpf-proxy-auth", "arcpf-proxy-noauth"
@@ -21,10 +23,9 @@ def test_recap(host):
     assert v.recap(name)["failed"] == (1 if name == NOAUTH else 0)
 
 
-def test_ok_through_the_proxy_field_by_field(host):
-    name = v.hostname(host)
-    if name == NOAUTH:
-        return
+@pytest.mark.parametrize("name", [PLAIN, AUTH])
+def test_ok_through_the_proxy_field_by_field(name):
+    v.platform(name)
     lab = v.lab()
     rep = v.report(name)
     want = _proxy_display(lab["proxies"]["plain" if name == PLAIN else "auth"], creds=(name == AUTH))
@@ -49,10 +50,8 @@ def test_ok_through_the_proxy_field_by_field(host):
             assert line.rstrip().endswith("| used"), line
 
 
-def test_credentials_are_redacted_and_warned_about(host):
-    name = v.hostname(host)
-    if name != AUTH:
-        return
+def test_credentials_are_redacted_and_warned_about():
+    name = v.platform(AUTH)
     lab = v.lab()
     password = lab["proxies"]["auth_credentials"]["password"]
     rep = v.report(name)
@@ -62,10 +61,8 @@ def test_credentials_are_redacted_and_warned_about(host):
     assert any("credentials" in w for w in rep["warnings"]), rep["warnings"]
 
 
-def test_without_credentials_the_proxy_stage_fails_with_407(host):
-    name = v.hostname(host)
-    if name != NOAUTH:
-        return
+def test_without_credentials_the_proxy_stage_fails_with_407():
+    name = v.platform(NOAUTH)
     lab = v.lab()
     rep = v.report(name)
     assert rep["proxy"] == lab["proxies"]["auth"]

@@ -3,4 +3,4 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "shared"))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "..", "tests", "unit"))  # chromium.py
+sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "..", "tests", "integration"))  # chromium.py

@@ -196,6 +196,7 @@ PLAY = """
 """
 
 
+@pytest.mark.integration  # needs root or an ansible-playbook subprocess
 def test_filters_in_a_play_do_not_template_untrusted_text(tmp_path):
     playbook = tmp_path / "play.yml"
     playbook.write_text(PLAY)

@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import re
 
 import ms_tables
@@ -17,6 +18,7 @@ import pytest
 from ansible_collections.arcready.network.plugins.module_utils import _catalogue as catalogue
 from ansible_collections.arcready.network.plugins.module_utils._catalogue import CatalogueError
 
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 SEED = "2024-03"
 ALL_SCENARIOS = list(catalogue.EDITION_SCENARIOS[SEED])
 # The "When required" wording of the seed -> the catalogue's "when" class.
@@ -334,3 +336,11 @@ def test_bad_bypass_name():
     assert catalogue.check_bypass(["AAD", "Arc"]) == ["AAD", "Arc"]
     with pytest.raises(CatalogueError, match="unknown proxy bypass service 'arc'; valid choices, closest first: Arc"):
         catalogue.check_bypass(["arc"])
+
+
+def test_the_requirements_are_read_from_the_repository():
+    """The tables above are parsed from the repository's copies, never from a file outside the repository."""
+    for name in ms_tables.PAGES:
+        path = ms_tables.paths(name)[0]
+        assert os.path.commonpath([path, REPO]) == REPO and os.path.isfile(path)
+    assert "Azure Arc" in ms_tables.page_text("seed")

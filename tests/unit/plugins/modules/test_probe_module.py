@@ -255,6 +255,7 @@ def port_443(pki, lab):
     return tls, plain, resolve
 
 
+@pytest.mark.integration  # needs root or an ansible-playbook subprocess
 def test_catalogue_region_end_to_end(run, pki, port_443):
     tls, plain, resolve = port_443
     code, result = run_task(run, base_args(pki, region="East US", scenarios=list(SCENARIOS), resolve=resolve))
@@ -270,6 +271,7 @@ def test_catalogue_region_end_to_end(run, pki, port_443):
     assert "azgn*.servicebus.windows.net" in [e["host"] for e in result["endpoints"]]
 
 
+@pytest.mark.integration  # needs root or an ansible-playbook subprocess
 def test_expand_service_bus_from_the_catalogue(run, pki, port_443):
     tls, _plain, resolve = port_443
     code, result = run(base_args(pki, region="eastus", resolve=resolve, expand_service_bus=True))
@@ -282,6 +284,7 @@ def test_expand_service_bus_from_the_catalogue(run, pki, port_443):
     assert asked == ["/urls/allowlist?api-version=2020-01-01&location=eastus"]
 
 
+@pytest.mark.integration  # needs root or an ansible-playbook subprocess
 def test_expand_service_bus_through_the_action_plugin(run, pki, port_443):
     """In a playbook the action plugin always fills endpoints from the catalogue (keeping region); the module
     must still expand the azgn* row when expand_service_bus is true."""

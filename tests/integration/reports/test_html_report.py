@@ -18,12 +18,16 @@ import os
 import re
 import shutil
 import struct
+import sys
 from html.parser import HTMLParser
 
 import pytest
 
 import chromium
-import fleet_fixture as fx
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                                "unit", "reports"))
+import fleet_fixture as fx  # noqa: E402  (the fleet the unit tests of the report use too)
 from ansible_collections.arcready.network.plugins.filter.preflight_report import FilterModule
 
 FILTERS = FilterModule().filters()

@@ -5,7 +5,7 @@
 """The preflight run through ansible-runner, the engine AWX / Automation Controller runs jobs with.
 
 The AWX sample project (awx/project: ansible.cfg, preflight.yml) is the runner's project directory, the inventory
-is the loopback fleet of tests/unit/fleetlab.py (mixed results: ready, tcp timeouts, TLS inspection, an optional
+is the loopback fleet of tests/integration/fleetlab.py (mixed results: ready, tcp timeouts, TLS inspection, an optional
 failure, a proxy 407, a host without a result), and the answers come as extra vars the way a survey passes them.
 The run happens once per module; the tests read its artifacts: status, rc, stdout, job_events, the
 playbook_on_stats event's artifact_data (set_stats, what AWX turns into workflow artifacts), the progress lines
