@@ -21,12 +21,13 @@ CONTRACT_VERSION = 1
 STAGES = ("input", "dns", "private_link", "tcp", "proxy", "tls", "tls_inspection", "http")
 
 # Every key of one endpoint result, in the order engines emit them. Catalogue fields the action plugin sends are
-# echoed back unchanged (host .. private_capable); the rest is measured.
+# echoed back unchanged (host .. private_capable); the rest is measured. ``host_source`` is set by the module's
+# regional HIS discovery (``_his_probe``) on that one row; engines leave it null.
 RESULT_FIELDS = (
     "host", "port", "scheme", "url", "purpose", "required", "probeable", "reason", "pattern", "private_capable",
     "ok", "failed_stage", "failed_reason", "error", "hint", "latency_ms", "elapsed_ms", "addresses", "private",
     "tls_version", "tls_cipher", "cert_issuer", "cert_subject", "cert_not_after", "tls_inspection", "http_status",
-    "proxy",
+    "proxy", "host_source",
 )
 
 # The closed set of reason codes: code -> (stages it may be reported in, what it means). ``deadline.exceeded`` may

@@ -42,10 +42,12 @@ $spec = @{
                 private_capable = @{ type = 'bool'; default = $false }
                 probeable = @{ type = 'bool'; default = $true }
                 reason = @{ type = 'str'; default = '' }
+                discover = @{ type = 'bool'; default = $false }
             }
         }
         wildcard_hosts = @{ type = 'dict'; default = @{} }
         expand_service_bus = @{ type = 'bool'; default = $false }
+        discover_his = @{ type = 'bool'; default = $true }
         timeout = @{ type = 'float'; default = 5 }
         workers = @{ type = 'int'; default = 20 }
         proxy_url = @{ type = 'str'; default = 'auto' }
