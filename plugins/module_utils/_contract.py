@@ -92,12 +92,13 @@ def default_deadline(timeout):
     return min(DEADLINE_FACTOR * float(timeout), MAX_DEADLINE)
 
 
-def module_budget(endpoints, workers, deadline, expand_service_bus=False):
+def module_budget(endpoints, workers, deadline, expand_service_bus=False, discover_his=False):
     """Seconds one module run may take at most: one deadline per batch of ``workers`` endpoints (plus one for the
-    allowlist fetch and its hosts, counted at the cap), plus start-up. The controller bounds the task with it."""
+    allowlist fetch and its hosts, counted at the cap, and one for the HIS discovery request), plus start-up. The
+    controller bounds the task with it."""
     count = int(endpoints) + (MAX_ALLOWLIST_HOSTS if expand_service_bus else 0)
     width = max(1, min(int(workers), MAX_WORKERS))
-    batches = -(-count // width) + (1 if expand_service_bus else 0)
+    batches = -(-count // width) + (1 if expand_service_bus else 0) + (1 if discover_his else 0)
     return batches * float(deadline) + START_UP
 
 

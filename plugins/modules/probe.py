@@ -24,7 +24,7 @@ description:
     (RV(endpoints[].error)). The fields and codes are the collection's result contract, C(docs/result_contract.md).
   - Every endpoint has a wall-clock budget, O(deadline), that no server behaviour stretches (trickled headers or
     CONNECT answers, endless bodies, slow handshakes, silent TCP or DNS). The module returns within about
-    one O(deadline) per batch of O(workers) endpoints, plus one for the Service Bus allowlist, plus start-up.
+    one O(deadline) per batch of O(workers) endpoints, plus one for the Service Bus allowlist, plus one for the HIS discovery request, plus start-up.
   - Every option is checked before anything goes on the wire; a bad value fails the task with a message naming
     the option.
   - Flags TLS inspection (a certificate not issued by an expected CA) and, with O(private_link=true),
