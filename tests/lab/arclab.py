@@ -49,7 +49,7 @@ SERVICE_BUS_COUNT = 2
 # HIS discovery on the global host: the answer per region, and per address of the global host a scenario can map
 # it to (the probe's resolve option), so hosts of one scenario see agreement, disagreement and failure at once.
 DISCOVERY_OTHER_SHARD = "weu"             # a regional host the lab serves that disagrees with eastus's eus
-DISCOVERY_ADDRESSES = {"disagree": "198.18.3.1", "fail": "198.18.3.2"}
+DISCOVERY_ADDRESSES = {"disagree": "198.18.3.1", "fail": "198.18.3.2", "other_host": "198.18.3.3"}
 
 
 def load_catalogue():
@@ -83,8 +83,6 @@ def plan(cloud, region):
     servicebus = service_bus_names(catalogue, cloud, region)
     for host in servicebus:
         names.setdefault(host, {"private_capable": False, "ports": [443]})
-    names.setdefault("%s.%s" % (DISCOVERY_OTHER_SHARD, catalogue._SUFFIX[cloud]["his"]),  # pylint: disable=protected-access
-                     {"private_capable": False, "ports": [443]})
     hosts = {}
     private_index = 0
     for index, host in enumerate(sorted(names)):
@@ -97,6 +95,10 @@ def plan(cloud, region):
         }
         if entry["private_capable"]:
             private_index += 1
+    # Outside the numbered range, so adding it moves no other name's address.
+    other = "%s.%s" % (DISCOVERY_OTHER_SHARD, catalogue._SUFFIX[cloud]["his"])  # pylint: disable=protected-access
+    hosts.setdefault(other, {"public": DISCOVERY_ADDRESSES["other_host"], "private": None, "private_capable": False,
+                             "ports": [443]})
     return hosts, servicebus
 
 
@@ -108,11 +110,12 @@ def discovery_plan(cloud, region):
     suffix = catalogue._SUFFIX[cloud]["his"]  # pylint: disable=protected-access
     other = "https://%s.%s" % (DISCOVERY_OTHER_SHARD, suffix)
     regions = {region: "https://%s" % info["host"]} if info["host"] else {}
+    addresses = DISCOVERY_ADDRESSES
     return {
         "regions": regions,
         "by_address": {
-            DISCOVERY_ADDRESSES["disagree"]: other,
-            DISCOVERY_ADDRESSES["fail"]: {"status": 500, "body": '{"error": {"code": "InternalServerError"}}'},
+            addresses["disagree"]: other,
+            addresses["fail"]: {"status": 500, "body": '{"error": {"code": "InternalServerError"}}'},
         },
         "addresses": DISCOVERY_ADDRESSES,
         "other_host": other[len("https://"):],

@@ -95,6 +95,8 @@ def test_the_plan_serves_the_disagreeing_host():
     plan = arclab.discovery_plan("AzureCloud", "eastus")
     assert plan["regions"] == {"eastus": "https://eus.his.arc.azure.com"}
     assert plan["other_host"] == "weu.his.arc.azure.com"
-    assert sorted(plan["by_address"]) == sorted(arclab.DISCOVERY_ADDRESSES.values())
+    assert sorted(plan["by_address"]) == [arclab.DISCOVERY_ADDRESSES["disagree"], arclab.DISCOVERY_ADDRESSES["fail"]]
     hosts, _servicebus = arclab.plan("AzureCloud", "eastus")
-    assert "weu.his.arc.azure.com" in hosts and "eus.his.arc.azure.com" in hosts
+    assert hosts["weu.his.arc.azure.com"]["public"] == arclab.DISCOVERY_ADDRESSES["other_host"]
+    assert "eus.his.arc.azure.com" in hosts
+    assert arclab.DISCOVERY_ADDRESSES["other_host"] not in [h["public"] for n, h in hosts.items() if n[:4] != "weu."]
