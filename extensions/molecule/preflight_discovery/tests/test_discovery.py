@@ -57,8 +57,9 @@ def test_the_fallback_says_why(host):
 
 
 def test_the_disagreement_is_warned_once(host):
-    stdout = " ".join(v.run()["stdout"].split())  # Ansible may wrap a warning over several lines
-    assert stdout.count(DISAGREE) == 1, [line for line in v.run()["stdout"].splitlines() if "WARNING" in line]
+    # Ansible writes warnings to stderr, and may wrap one over several lines.
+    output = " ".join((v.run()["stdout"] + "\n" + v.run()["stderr"]).split())
+    assert output.count(DISAGREE) == 1, [line for line in v.run()["stderr"].splitlines() if "WARNING" in line]
     assert (_regional(v.hostname(host))["host"] != MAPPED) is (v.hostname(host) == "arcpf-disc-disagree")
 
 
