@@ -129,7 +129,7 @@ class ActionModule(ActionBase):
                 if isinstance(value, str) and ("{{" in value or "{%" in value):
                     value = hostvars[host][var] if var in variables else self._templar.template(value)
                 inputs[name] = normalise_input(name, value)
-            results[host] = (plain(result), inputs)
+            results[host] = (plain(result), inputs, plain(variables.get("__arc_preflight_agent_check")))
         return results, unreported
 
     def run(self, tmp=None, task_vars=None):
@@ -182,6 +182,7 @@ class ActionModule(ActionBase):
                      "total_s": round(written - started, 3)},
             sizes=dict((path, len(data)) for path, data in files if data is not None and "/" not in path),
         )
+        warnings.extend(_fleet.drift_warnings(doc))
         if warnings:
             result["warnings"] = warnings
         return result

@@ -1179,6 +1179,7 @@ namespace ansible_collections.arcready.network.plugins.module_utils.ArcProbe
             r["tls_inspection"] = false;
             r["http_status"] = null;
             r["proxy"] = null;
+            r["host_source"] = null;
             return r;
         }
 

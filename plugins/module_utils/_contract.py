@@ -21,12 +21,13 @@ CONTRACT_VERSION = 1
 STAGES = ("input", "dns", "private_link", "tcp", "proxy", "tls", "tls_inspection", "http")
 
 # Every key of one endpoint result, in the order engines emit them. Catalogue fields the action plugin sends are
-# echoed back unchanged (host .. private_capable); the rest is measured.
+# echoed back unchanged (host .. private_capable); the rest is measured. ``host_source`` is set by the module's
+# regional HIS discovery (``_his_probe``) on that one row; engines leave it null.
 RESULT_FIELDS = (
     "host", "port", "scheme", "url", "purpose", "required", "probeable", "reason", "pattern", "private_capable",
     "ok", "failed_stage", "failed_reason", "error", "hint", "latency_ms", "elapsed_ms", "addresses", "private",
     "tls_version", "tls_cipher", "cert_issuer", "cert_subject", "cert_not_after", "tls_inspection", "http_status",
-    "proxy",
+    "proxy", "host_source",
 )
 
 # The closed set of reason codes: code -> (stages it may be reported in, what it means). ``deadline.exceeded`` may
@@ -91,12 +92,13 @@ def default_deadline(timeout):
     return min(DEADLINE_FACTOR * float(timeout), MAX_DEADLINE)
 
 
-def module_budget(endpoints, workers, deadline, expand_service_bus=False):
+def module_budget(endpoints, workers, deadline, expand_service_bus=False, discover_his=False):
     """Seconds one module run may take at most: one deadline per batch of ``workers`` endpoints (plus one for the
-    allowlist fetch and its hosts, counted at the cap), plus start-up. The controller bounds the task with it."""
+    allowlist fetch and its hosts, counted at the cap, and one for the HIS discovery request), plus start-up. The
+    controller bounds the task with it."""
     count = int(endpoints) + (MAX_ALLOWLIST_HOSTS if expand_service_bus else 0)
     width = max(1, min(int(workers), MAX_WORKERS))
-    batches = -(-count // width) + (1 if expand_service_bus else 0)
+    batches = -(-count // width) + (1 if expand_service_bus else 0) + (1 if discover_his else 0)
     return batches * float(deadline) + START_UP
 
 

@@ -46,10 +46,12 @@ $spec = @{
                 private_capable = @{ type = 'bool'; default = $false }
                 probeable = @{ type = 'bool'; default = $true }
                 reason = @{ type = 'str'; default = '' }
+                discover = @{ type = 'bool'; default = $false }
             }
         }
         wildcard_hosts = @{ type = 'dict'; default = @{} }
         expand_service_bus = @{ type = 'bool'; default = $false }
+        discover_his = @{ type = 'bool'; default = $true }
         timeout = @{ type = 'float'; default = 5 }
         deadline = @{ type = 'float' }
         workers = @{ type = 'int'; default = 20 }
@@ -253,6 +255,77 @@ Function Expand-ServiceBus {
     return , $out
 }
 
+Function Invoke-HisDiscovery {
+    <# Replace the regional HIS row (marked 'discover' by the action plugin) with the host the global HIS host's
+       discovery answer names, as plugins/module_utils/_his_probe.py does: same settings, one deadline; the
+       catalogue's host is the fallback. Each replaced row carries host_source, catalogue_host and discovery. #>
+    param($Endpoints, $Settings, [string]$Cloud, [string]$Region)
+    $rows = @($Endpoints | Where-Object { $_['discover'] })
+    if ($rows.Count -eq 0) {
+        return , $Endpoints
+    }
+    $suffix = @{ AzureCloud = 'com'; AzureUSGovernment = 'us'; AzureChinaCloud = 'cn' }[$Cloud]
+    $gbl = "gbl.his.arc.azure.$suffix"
+    $base = @($Endpoints | Where-Object { $_['probeable'] -and $_['host'] -eq $gbl })
+    $request = if ($base.Count -gt 0) { [ArcProbe.Engine]::Explicit($base[0]) } else {
+        [ArcProbe.Engine]::Explicit(@{ host = $gbl; port = 443; scheme = 'https'; bypass = @('Arc') }) }
+    $request['path'] = "/discovery?location=$Region&api-version=2.1"
+    $request['url'] = $null
+    $request = [ArcProbe.Engine]::Explicit($request)
+    $request['read_body'] = $true
+    $answer = [ArcProbe.Engine]::ProbeEndpoint($request, $Settings)
+    $found = $null
+    if (-not $answer['ok']) {
+        $said = "the discovery request $($request['url']) failed ($($answer['error']))"
+    }
+    elseif ($answer['http_status'] -ne 200) {
+        $said = "the discovery request $($request['url']) answered HTTP $($answer['http_status'])"
+    }
+    else {
+        $pattern = '(?i)(?<![a-z0-9.-])(?:https://)?([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)\.his\.arc\.azure\.' + $suffix + '(?![a-z0-9.-])'
+        foreach ($m in [regex]::Matches("$($answer['body'])", $pattern)) {
+            if ($m.Groups[1].Value.ToLowerInvariant() -ne 'gbl') {
+                $found = "$($m.Groups[1].Value.ToLowerInvariant()).his.arc.azure.$suffix"
+                break
+            }
+        }
+        $shown = "$($answer['body'])"
+        if ($shown.Length -gt 120) {
+            $shown = $shown.Substring(0, 117) + '...'
+        }
+        $said = if ($found) { "discovered by $($request['url'])" } else {
+            "the discovery answer names no regional his.arc.azure.$suffix host: $shown ($($request['url']))" }
+    }
+    $out = New-Object -TypeName System.Collections.ArrayList
+    foreach ($ep in $Endpoints) {
+        if (-not $ep['discover']) {
+            $null = $out.Add($ep)
+            continue
+        }
+        $copy = [ArcProbe.Engine]::Explicit($ep)
+        $mapped = if ($ep['probeable']) { $ep['host'] } else { $null }
+        $copy['catalogue_host'] = $mapped
+        $copy['discovery'] = $said
+        $chosen = if ($found) { $found } else { $mapped }
+        if ($chosen) {
+            $copy['host'] = $chosen
+            $copy['url'] = "https://$chosen"
+            $copy['probeable'] = $true
+            $copy['reason'] = ''
+            $copy['host_source'] = if ($found) { 'discovered' } else { 'catalogue' }
+        }
+        else {
+            $copy['host_source'] = 'unknown'
+            $copy['reason'] = "discovery gave no regional host: $said; $($ep['reason'])"
+        }
+        $null = $out.Add($copy)
+    }
+    if ($found -and $mapped -and $found -ne $mapped) {
+        $module.Warn("regional HIS host: discovery returned $found but the catalogue's shard map says $mapped; the discovered host was probed (the map may be out of date)")
+    }
+    return , $out
+}
+
 Function Get-SafeInvocation {
     <# module_args for the result with the proxy password masked, wherever it was given. #>
     param($Params)
@@ -379,11 +452,22 @@ if ($p.ca_path) {
 if ($p.expand_service_bus -and $p.region) {
     $endpoints = Expand-ServiceBus -Endpoints $endpoints -Settings $settings -Region $p.region
 }
+if ($p.discover_his -and $p.region) {
+    $endpoints = Invoke-HisDiscovery -Endpoints $endpoints -Settings $settings -Cloud $p.cloud -Region $p.region
+}
 
 $module.Result.changed = $false
 $module.Result.contract = [ArcProbe.Engine]::ContractVersion
 $module.Result.deadline = $settings.Deadline
-$module.Result.endpoints = [ArcProbe.Engine]::ProbeAll($endpoints, $settings, [int]$p.workers)
+$results = [ArcProbe.Engine]::ProbeAll($endpoints, $settings, [int]$p.workers)
+for ($i = 0; $i -lt $results.Count; $i++) {
+    foreach ($key in @('host_source', 'catalogue_host', 'discovery')) {
+        if ($endpoints[$i].ContainsKey($key)) {
+            $results[$i][$key] = $endpoints[$i][$key]
+        }
+    }
+}
+$module.Result.endpoints = $results
 $module.Result.proxy = if ($proxy) { $proxy.Display } else { $null }
 $module.Result.proxy_source = $choice.source
 # Sorted as Python sorts: ordinal, so ARM comes before Arc.

@@ -24,7 +24,7 @@ description:
     (RV(endpoints[].error)). The fields and codes are the collection's result contract, C(docs/result_contract.md).
   - Every endpoint has a wall-clock budget, O(deadline), that no server behaviour stretches (trickled headers or
     CONNECT answers, endless bodies, slow handshakes, silent TCP or DNS). The module returns within about
-    one O(deadline) per batch of O(workers) endpoints, plus one for the Service Bus allowlist, plus start-up.
+    one O(deadline) per batch of O(workers) endpoints, plus one for the Service Bus allowlist, plus one for the HIS discovery request, plus start-up.
   - Every option is checked before anything goes on the wire; a bad value fails the task with a message naming
     the option.
   - Flags TLS inspection (a certificate not issued by an expected CA) and, with O(private_link=true),
@@ -140,6 +140,12 @@ options:
         description: Why the row cannot be probed.
         type: str
         default: ''
+      discover:
+        description:
+          - This is the regional HIS row that O(discover_his) replaces with the discovered host. The action plugin
+            sets it on the catalogue's row.
+        type: bool
+        default: false
   wildcard_hosts:
     description:
       - Concrete hosts for catalogue wildcard rows, keyed by pattern, for example C(*.blob.core.windows.net).
@@ -154,6 +160,18 @@ options:
         500 hosts are added (a warning says when the allowlist named more).
     type: bool
     default: false
+  discover_his:
+    description:
+      - Ask the global HIS host for this region's regional HIS host, as the agent does
+        (C(https://gbl.his.arc.azure.<suffix>/discovery?location=<region>&api-version=2.1)), and probe the host
+        the answer names instead of the catalogue's shard map. The request goes from the managed host, through
+        the proxy when one is used, within one O(deadline), and reads at most 64 KiB.
+      - Acts on the endpoint marked O(endpoints[].discover) (the catalogue's regional HIS row, also when its
+        shard is unknown). RV(endpoints[].host_source) says where the probed host came from; a warning says when
+        discovery and the map disagree. When discovery fails the map's host is probed, or the row stays not
+        probeable when the map has no verified host.
+    type: bool
+    default: true
   timeout:
     description:
       - Seconds each stage (DNS, TCP, proxy, TLS, HTTP) may take for one endpoint; more than 0, at most 120.
@@ -389,6 +407,21 @@ endpoints:
     proxy:
       description: Proxy used for this endpoint, with credentials redacted.
       type: str
+    host_source:
+      description:
+        - For the regional HIS row, where its host came from, V(discovered) (the discovery answer),
+          V(catalogue) (the shard map, discovery failed) or V(unknown) (neither; the row is not probed). Null
+          for every other endpoint.
+      type: str
+      sample: discovered
+    catalogue_host:
+      description: For the regional HIS row, the host the catalogue's shard map names (null when it has none).
+      type: str
+      returned: when O(discover_his=true) and the regional HIS row is present
+    discovery:
+      description: For the regional HIS row, what discovery returned, in one sentence.
+      type: str
+      returned: when O(discover_his=true) and the regional HIS row is present
 summary:
   description: Counts over all endpoints, computed on the controller from the endpoint results of either engine.
   returned: always
@@ -440,7 +473,7 @@ import subprocess
 
 from ansible.module_utils.basic import AnsibleModule as _BaseModule
 
-from ansible_collections.arcready.network.plugins.module_utils import _contract, _probe
+from ansible_collections.arcready.network.plugins.module_utils import _contract, _his_probe, _probe
 from ansible_collections.arcready.network.plugins.module_utils._catalogue import (
     CatalogueError, build, check_region, BYPASS_SERVICES, DEFAULT_EDITION, EDITIONS, SCENARIOS,
 )
@@ -647,9 +680,11 @@ def main():
                 private_capable=dict(type="bool", default=False),
                 probeable=dict(type="bool", default=True),
                 reason=dict(type="str", default=""),
+                discover=dict(type="bool", default=False),
             )),
             wildcard_hosts=dict(type="dict", default={}),
             expand_service_bus=dict(type="bool", default=False),
+            discover_his=dict(type="bool", default=True),
             timeout=dict(type="float", default=5),
             deadline=dict(type="float"),
             workers=dict(type="int", default=20),
@@ -708,9 +743,13 @@ def main():
     )
     if p["expand_service_bus"] and region:
         endpoints = _expand_service_bus(endpoints, settings, region, warnings)
+    if p["discover_his"] and region:
+        if not p["endpoints"]:
+            _his_probe.mark(endpoints, p["cloud"], region)
+        endpoints = _his_probe.discover(endpoints, settings, p["cloud"], region, warnings)
 
     try:
-        results = _probe.probe_all(endpoints, settings, workers=p["workers"])
+        results = _his_probe.annotate(endpoints, _probe.probe_all(endpoints, settings, workers=p["workers"]))
     except RuntimeError as exc:  # "can't start new thread"
         fail("workers: could not start %d probe threads on this host (%s); lower workers" % (p["workers"], exc))
     for warning in warnings:

@@ -101,3 +101,35 @@ def compare(output, endpoints):
         "catalogue_only": catalogue_only,
         "both": sorted(covered),
     }
+
+
+# The exit status of the role's wrapper when no azcmagent is installed: the host has nothing to compare.
+NO_AGENT = 127
+
+
+def report(output, endpoints, rc=None, agent=None):
+    """The drift entry of a host report: compare() plus ``error`` (why there is none), ``warning`` (set when the
+    catalogue is behind the agent), the agent's exit status and path."""
+    try:
+        drift = compare(str(output or ""), endpoints)
+    except DriftError as exc:
+        drift = {"source": None, "agent_only": [], "uncovered": [], "catalogue_only": [], "both": [],
+                 "error": str(exc)}
+    else:
+        drift["error"] = None
+    drift["warning"] = None
+    if drift["uncovered"]:
+        drift["warning"] = ("azcmagent check tests %s, which no catalogue endpoint covers: a firewall or proxy "
+                            "allowlist built from the catalogue blocks %s"
+                            % (", ".join(drift["uncovered"]), "it" if len(drift["uncovered"]) == 1 else "them"))
+    drift.update(rc=rc, agent=agent)
+    return drift
+
+
+def from_check(check, endpoints):
+    """The drift entry for a registered result of the role's agent check, or None (skipped, or no agent)."""
+    if not isinstance(check, dict) or check.get("skipped") or check.get("rc") in (None, NO_AGENT):
+        return None
+    # The role's wrapper names the agent it ran on its first line of stderr.
+    agent = (str(check.get("stderr") or "").splitlines() or [None])[0]
+    return report(check.get("stdout"), endpoints, rc=check.get("rc"), agent=agent)

@@ -26,7 +26,7 @@ import datetime
 import json
 import os
 
-from ansible_collections.arcready.network.plugins.plugin_utils import _baseline, _groups, _report
+from ansible_collections.arcready.network.plugins.plugin_utils import _agent_drift, _baseline, _groups, _report
 
 # What a host's entry keeps of its probe result.
 RESULT_KEYS = ("endpoints", "summary", "table", "proxy", "proxy_source", "proxy_bypass", "warnings",
@@ -40,11 +40,16 @@ def new_run_id(now=None):
     return "%s-%s" % (now.strftime("%Y%m%dT%H%M%SZ"), binascii.hexlify(os.urandom(3)).decode("ascii"))
 
 
-def host_entry(result, inputs):
+def host_entry(result, inputs, agent_check=None):
+    """A host's report entry; ``agent_check`` is the registered result of the role's azcmagent check, if any."""
     entry = dict((key, result[key]) for key in RESULT_KEYS if key in result)
     entry.setdefault("endpoints", [])
-    entry.setdefault("warnings", [])
+    # The controller's structured warnings ({code, message}); Ansible strips ``warnings`` from registered results.
+    entry["warnings"] = list((result.get("verdict") or {}).get("warnings") or entry.get("warnings") or [])
     entry["inputs"] = inputs
+    entry["agent_drift"] = _agent_drift.from_check(agent_check, entry["endpoints"])
+    if entry["agent_drift"] and entry["agent_drift"]["warning"]:
+        entry["warnings"].append({"code": "agent_drift.uncovered", "message": entry["agent_drift"]["warning"]})
     return entry
 
 
@@ -85,17 +90,30 @@ def finish(doc, baseline=None, baseline_path=None):
 
 
 def build(results, unreported, parameters, run_id=None, generated=None, baseline=None, baseline_path=None):
-    """The fleet report from ``results`` (host -> (probe result, inputs)) and ``unreported`` (host -> why)."""
+    """The fleet report from ``results`` (host -> (probe result, inputs[, agent check result])) and
+    ``unreported`` (host -> why)."""
     run_id = run_id or new_run_id()
     doc = {
         "run_id": run_id,
         "generated": generated or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "parameters": dict(parameters),
-        "hosts": dict((str(name), host_entry(result, inputs)) for name, (result, inputs) in sorted(results.items())),
+        "hosts": dict((str(name), host_entry(*entry)) for name, entry in sorted(results.items())),
         "unreported": dict((str(name), str(why)) for name, why in sorted(unreported.items())
                            if str(name) not in results),
     }
     return finish(doc, baseline, baseline_path)
+
+
+def drift_warnings(doc):
+    """One warning per distinct agent drift message, naming how many hosts and the first few (not one per host)."""
+    hosts_by_message = {}
+    for name, entry in sorted(doc["hosts"].items()):
+        drift = entry.get("agent_drift") or {}
+        if drift.get("warning"):
+            hosts_by_message.setdefault(drift["warning"], []).append(name)
+    return ["%s (%d host%s: %s%s)" % (message, len(hosts), "" if len(hosts) == 1 else "s", ", ".join(hosts[:3]),
+                                      ", ..." if len(hosts) > 3 else "")
+            for message, hosts in sorted(hosts_by_message.items())]
 
 
 def host_document(doc, name):

@@ -17,12 +17,13 @@ __metaclass__ = type
 from ansible.module_utils.common.validation import check_type_bool, check_type_list
 
 from ansible_collections.arcready.network.plugins.module_utils._catalogue import CatalogueError, build, check_region
+from ansible_collections.arcready.network.plugins.module_utils._his_probe import mark as mark_his
 from ansible_collections.arcready.network.plugins.module_utils._probe import DEFAULT_EXPECTED_ISSUERS
 from ansible_collections.arcready.network.plugins.plugin_utils import _secrets
 
 # What the module's endpoints option accepts of each catalogue row.
 ENDPOINT_KEYS = ("host", "port", "scheme", "path", "required", "purpose", "url", "pattern", "bypass",
-                 "private_capable", "probeable", "reason")
+                 "private_capable", "probeable", "reason", "discover")
 
 # Options the controller keeps: the verdict is computed from the results, not by the engines.
 CONTROLLER_OPTIONS = ("fail_on",)
@@ -36,8 +37,9 @@ def expand(args, warnings=None):
     region = args.get("region")
     if not region:
         raise CatalogueError("one of the following is required: region, endpoints")
+    cloud = args.get("cloud") or "AzureCloud"
     rows = build(
-        args.get("cloud") or "AzureCloud",
+        cloud,
         region,
         scenarios=check_type_list(args.get("scenarios") or []),
         stage=args.get("stage") or "install",
@@ -49,6 +51,8 @@ def expand(args, warnings=None):
         key_vault=args.get("key_vault"),
         warnings=warnings,
     )
+    # The regional HIS row is marked so the module knows which row its discovery replaces.
+    mark_his(rows, cloud, rows[0]["region"] if rows else region)
     out = dict(args)
     out["endpoints"] = [dict((key, row[key]) for key in ENDPOINT_KEYS) for row in rows]
     return out

@@ -46,6 +46,10 @@ PORTS = {"plain": 3128, "auth": 3129, "mitm": 8080}
 CA_NAME = {"org": "arcready lab", "cn": "arcready lab root CA"}
 MITM_CA_NAME = {"org": "Contoso Secure Web Gateway", "cn": "Contoso TLS Inspection CA"}
 SERVICE_BUS_COUNT = 2
+# HIS discovery on the global host: the answer per region, and per address of the global host a scenario can map
+# it to (the probe's resolve option), so hosts of one scenario see agreement, disagreement and failure at once.
+DISCOVERY_OTHER_SHARD = "weu"             # a regional host the lab serves that disagrees with eastus's eus
+DISCOVERY_ADDRESSES = {"disagree": "198.18.3.1", "fail": "198.18.3.2", "other_host": "198.18.3.3"}
 
 
 def load_catalogue():
@@ -91,7 +95,32 @@ def plan(cloud, region):
         }
         if entry["private_capable"]:
             private_index += 1
+    # Outside the numbered range, so adding it moves no other name's address.
+    other = "%s.%s" % (DISCOVERY_OTHER_SHARD, catalogue._SUFFIX[cloud]["his"])  # pylint: disable=protected-access
+    hosts.setdefault(other, {"public": DISCOVERY_ADDRESSES["other_host"], "private": None, "private_capable": False,
+                             "ports": [443]})
     return hosts, servicebus
+
+
+def discovery_plan(cloud, region):
+    """What the fake global HIS host answers to /discovery: ``regions`` (region -> URL, or {status, body}) and
+    ``by_address`` (the global host's extra lab addresses -> answer, whatever the region)."""
+    catalogue = load_catalogue()
+    info = catalogue.his_host(cloud, region)
+    suffix = catalogue._SUFFIX[cloud]["his"]  # pylint: disable=protected-access
+    other = "https://%s.%s" % (DISCOVERY_OTHER_SHARD, suffix)
+    regions = {region: "https://%s" % info["host"]} if info["host"] else {}
+    addresses = DISCOVERY_ADDRESSES
+    return {
+        "regions": regions,
+        "by_address": {
+            addresses["disagree"]: other,
+            addresses["fail"]: {"status": 500, "body": '{"error": {"code": "InternalServerError"}}'},
+        },
+        "addresses": DISCOVERY_ADDRESSES,
+        "other_host": other[len("https://"):],
+        "override": os.path.join(STATE, "discovery.json"),
+    }
 
 
 def _write(path, data, mode=0o644):
@@ -214,6 +243,7 @@ def generate(cloud, region, force=False):
         "mitm_ca": {"cert": os.path.join(mitm_dir, "mitmproxy-ca-cert.pem"), "issuer_org": MITM_CA_NAME["org"],
                     "issuer_cn": MITM_CA_NAME["cn"]},
         "servicebus": servicebus,
+        "discovery": discovery_plan(cloud, region),
         "hosts": hosts,
     }
     digest = hashlib.sha256(json.dumps([lab, ca_cert.serial_number, mitm_cert.serial_number],

@@ -11,6 +11,11 @@ Runs inside the lab's service container (standard library only). Reads the state
 - HTTP on :80 (the ESU certificate host, www.microsoft.com/pkiops/certs).
 - GET /urls/allowlist?api-version=2020-01-01&location=<region> on guestnotificationservice.<suffix> answers
   the JSON list of the lab's azgn-... Service Bus names.
+- GET /discovery?location=<region>&api-version=... on gbl.his.arc.azure.<suffix> answers the regional HIS host
+  as a JSON string URL, from lab.json's ``discovery``: by the address the request came in on (``by_address``,
+  for scenarios that map the global host there), else by region (``regions``, overridden by the optional
+  ``$ARCLAB_STATE/discovery.json``, read at each request). An answer is a URL or {"status": .., "body": ..};
+  an unknown region answers 404.
 - Any other request answers 200 with a small JSON document naming the host, so a probe sees a real answer.
 
     python3 fakeazure.py --state /lab/state [--https-port 443] [--http-port 80] [--bind 0.0.0.0]
@@ -65,11 +70,32 @@ class Handler(BaseHTTPRequestHandler):
                 return
             self._send(200, json.dumps(self.lab.get("servicebus", [])))
             return
+        if path == "/discovery" and host.startswith("gbl.his.arc.azure."):
+            self._discovery(parse_qs(parts.query).get("location", [""])[0].lower())
+            return
         if path.startswith("/pkiops/certs"):
             self._send(200, "arcready lab: ESU intermediate certificates would be here\n", "text/plain")
             return
         self._send(200, json.dumps({"lab": "arcready fake Azure", "host": host, "path": path,
                                     "tls": self.server.label == "https"}))
+
+    def _discovery(self, region):
+        plan = self.lab.get("discovery", {})
+        regions = dict(plan.get("regions", {}))
+        try:
+            with open(plan.get("override") or os.devnull) as stream:
+                regions.update(json.load(stream))
+        except (OSError, ValueError):
+            pass
+        local = self.connection.getsockname()[0]
+        answer = plan.get("by_address", {}).get(local, regions.get(region))
+        if answer is None:
+            self._send(404, json.dumps({"error": {"code": "LocationNotFound",
+                                                  "message": "no regional host for %r in the lab" % region}}))
+        elif isinstance(answer, dict):
+            self._send(int(answer.get("status", 200)), answer.get("body", ""))
+        else:
+            self._send(200, json.dumps(answer))
 
     do_HEAD = do_GET
     do_POST = do_GET

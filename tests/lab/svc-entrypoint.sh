@@ -19,6 +19,8 @@ for host, entry in sorted(lab["hosts"].items()):
     print("public", entry["public"])
     if entry.get("private"):
         print("private", entry["private"])
+for addr in sorted(lab.get("discovery", {}).get("by_address", {})):  # the global HIS host's other answers
+    print("public", addr)
 PY
 while read -r side addr; do
   if [[ "$side" == public ]]; then dev="$pub_if"; else dev="$priv_if"; fi

@@ -6,6 +6,11 @@ change a setting also in /var/log/arclab-azcmagent.log (which the check-mode sna
 local settings in /var/opt/azcmagent/localconfig.json, the file the real agent uses. Answers the subcommands
 the role uses as the real CLI does: `version`, `config get|set|clear|list|info` (set: comma-separated values for
 list properties, --add/--remove), with exit code 0, or 1 and an error line for an unknown property.
+
+`check --location <region> [--cloud <cloud>] [--json]` answers with the endpoints a 2023 agent listed for the region
+(the ENDPOINT | REACHABLE | PRIVATE | TLS | PROXY table, or JSON with --json), plus the URLs listed in
+/var/opt/azcmagent/arclab-check-extra.json (a JSON list), so a scenario can give the agent an endpoint the
+catalogue lacks. It tests nothing: every endpoint is reported reachable.
 """
 
 import json
@@ -20,6 +25,8 @@ PROPERTIES = {"proxy.url": str, "proxy.bypass": list, "extensions.enabled": bool
               "incomingconnections.ports": list, "extensions.allowlist": list, "extensions.blocklist": list,
               "config.mode": str, "connection.type": str}
 BYPASS = ["AAD", "ARM", "Arc", "ArcData", "AMA"]
+CHECK_EXTRA = "/var/opt/azcmagent/arclab-check-extra.json"
+CHECK_SHARDS = {"eastus": "eus", "westeurope": "weu", "uksouth": "uks", "ukwest": "uks"}
 
 
 def load():
@@ -47,6 +54,29 @@ def fail(message):
     sys.exit(1)
 
 
+def check(rest):
+    """The endpoints the agent's own check lists (catalogue_2026.md section 4), plus the scenario's extras."""
+    location = rest[rest.index("--location") + 1] if "--location" in rest[:-1] else "eastus"
+    urls = ["https://gbl.his.arc.azure.com", "https://agentserviceapi.guestconfiguration.azure.com",
+            "https://%s-gas.guestconfiguration.azure.com" % location, "https://login.microsoftonline.com",
+            "https://pas.windows.net", "https://management.azure.com"]
+    if location in CHECK_SHARDS:
+        urls.insert(1, "https://%s.his.arc.azure.com" % CHECK_SHARDS[location])
+    try:
+        with open(CHECK_EXTRA) as stream:
+            urls += [str(u) for u in json.load(stream)]
+    except (IOError, OSError, ValueError):
+        pass
+    if "--json" in rest or "-j" in rest:
+        print(json.dumps({"location": location, "endpoints": [
+            {"endpoint": u, "reachable": True, "private": False, "tls": "TLS 1.3", "proxy": "not set"}
+            for u in urls]}, indent=2))
+        return
+    print("ENDPOINT | REACHABLE | PRIVATE | TLS | PROXY")
+    for url in urls:
+        print("%s | true | false | TLS 1.3 | not set" % url)
+
+
 def main(argv):
     with open(LOG, "a") as stream:
         stream.write(json.dumps(argv) + "\n")
@@ -55,6 +85,9 @@ def main(argv):
             stream.write(json.dumps(argv) + "\n")
     if argv[:1] == ["version"] or argv[:1] == ["--version"]:
         print("azcmagent version %s" % VERSION)
+        return
+    if argv[:1] == ["check"]:
+        check(argv[1:])
         return
     if argv[:1] != ["config"] or len(argv) < 2:
         fail("unsupported command for the stub: %s" % " ".join(argv))

@@ -26,6 +26,7 @@ from ansible_collections.arcready.network.plugins.action.probe import ENDPOINT_K
 from ansible_collections.arcready.network.plugins.module_utils._catalogue import (
     CLOUDS, SCENARIOS, CatalogueError, build, regions,
 )
+from ansible_collections.arcready.network.plugins.module_utils._his_probe import mark as mark_his
 from ansible_collections.arcready.network.plugins.module_utils._probe import DEFAULT_EXPECTED_ISSUERS
 from ansible_collections.arcready.network.plugins.modules import probe as probe_module
 
@@ -42,7 +43,7 @@ def documented_endpoint_options():
 def test_catalogue_rows_become_endpoints_with_the_module_keys(cloud):
     region = regions(cloud)[0]
     args = expand({"cloud": cloud, "region": region, "scenarios": list(SCENARIOS)})
-    rows = build(cloud, region, scenarios=SCENARIOS)
+    rows = mark_his(build(cloud, region, scenarios=SCENARIOS), cloud, region)
     assert len(args["endpoints"]) == len(rows) > 0
     for endpoint, row in zip(args["endpoints"], rows):
         assert tuple(endpoint) == ENDPOINT_KEYS
@@ -76,8 +77,9 @@ def test_wildcards_are_sent_as_not_probeable_rows():
 def test_strings_from_surveys_are_typed_before_the_catalogue_sees_them():
     args = expand({"region": "westeurope", "scenarios": "sql", "private_link": "yes", "stage": "connect"})
     assert args["endpoints"] == [dict((k, r[k]) for k in ENDPOINT_KEYS)
-                                 for r in build("AzureCloud", "westeurope", scenarios=["sql"], stage="connect",
-                                                private_link=True)]
+                                 for r in mark_his(build("AzureCloud", "westeurope", scenarios=["sql"],
+                                                         stage="connect", private_link=True),
+                                                   "AzureCloud", "westeurope")]
 
 
 def test_wildcard_hosts_reach_the_catalogue():

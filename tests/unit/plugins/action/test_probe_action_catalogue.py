@@ -17,6 +17,7 @@ import yaml
 
 from ansible_collections.arcready.network.plugins.action.probe import ENDPOINT_KEYS, expand
 from ansible_collections.arcready.network.plugins.module_utils._catalogue import CatalogueError, build
+from ansible_collections.arcready.network.plugins.module_utils._his_probe import mark as mark_his
 from ansible_collections.arcready.network.plugins.modules import probe as probe_module
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))))
@@ -26,6 +27,7 @@ ROLE_VARIABLES = {"edition": "arc_edition", "esu_only": "arc_esu_only", "auto_up
 
 
 def _endpoints(rows):
+    rows = mark_his(rows, rows[0]["cloud"], rows[0]["region"]) if rows else rows  # as the action sends them
     return [dict((key, row[key]) for key in ENDPOINT_KEYS) for row in rows]
 
 

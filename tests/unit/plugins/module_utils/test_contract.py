@@ -86,6 +86,8 @@ def test_check_result_names_missing_fields():
     ((2000, 20, 4), 100 * 4 + _contract.START_UP),
     ((10, 100000, 4), 1 * 4 + _contract.START_UP),  # workers capped, never more than one batch here
     ((20, 20, 10, True), (-(-520 // 20) + 1) * 10 + _contract.START_UP),
+    ((20, 20, 10, False, True), 2 * 10 + _contract.START_UP),  # + the HIS discovery request
+    ((20, 20, 10, True, True), (-(-520 // 20) + 2) * 10 + _contract.START_UP),
 ])
 def test_module_budget(args, budget):
     assert _contract.module_budget(*args) == budget

@@ -21,6 +21,7 @@ from ansible_collections.arcready.network.plugins.action.probe import ENDPOINT_K
 from ansible_collections.arcready.network.plugins.module_utils._catalogue import (
     CatalogueError, SCENARIOS, build,
 )
+from ansible_collections.arcready.network.plugins.module_utils._his_probe import mark as mark_his
 from ansible_collections.arcready.network.plugins.module_utils._contract import CONTRACT_VERSION
 from ansible_collections.arcready.network.plugins.module_utils._probe import check_wildcard_hosts
 from ansible_collections.arcready.network.plugins.module_utils._proxy import MASK
@@ -300,7 +301,8 @@ def test_expand_service_bus_through_the_action_plugin(run, pki, port_443):
 
 def test_action_expand_fills_endpoints_from_the_catalogue():
     args = expand({"region": "ukwest", "scenarios": ["esu"], "stage": "run", "private_link": "yes"})
-    rows = build("AzureCloud", "ukwest", scenarios=["esu"], stage="run", private_link=True)
+    rows = mark_his(build("AzureCloud", "ukwest", scenarios=["esu"], stage="run", private_link=True),
+                    "AzureCloud", "ukwest")
     assert args["endpoints"] == [dict((k, r[k]) for k in ENDPOINT_KEYS) for r in rows]
     assert args["region"] == "ukwest"
     given = [{"host": "x.example"}]
