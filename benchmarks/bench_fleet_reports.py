@@ -137,12 +137,12 @@ def simulated():
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     n = SIMULATED_HOSTS
-    print("   playbook rc %d; %d hosts with a result, %d without" % (figures["rc"], figures["hosts"],
-                                                                    figures["unreported"]))
+    print("   playbook rc %d; %d hosts with a result, %d without"
+          % (figures["rc"], figures["hosts"], figures["unreported"]))
     print("   wall time                         %7.1f s   (%.3f s/host; target <= 360 s at 1,000)"
           % (figures["wall"], figures["wall"] / n))
-    print("   controller CPU                    %7.1f s   (%.3f s/host; target <= 0.4)" % (figures["cpu"],
-                                                                                          figures["cpu"] / n))
+    print("   controller CPU                    %7.1f s   (%.3f s/host; target <= 0.4)"
+          % (figures["cpu"], figures["cpu"] / n))
     written = figures["written"]
     print("   report writing (the action)       %7s s   (target < 10; collect %s, build %s, render %s, write %s)"
           % (written.get("total_s"), written.get("collect_s"), written.get("build_s"), written.get("render_s"),

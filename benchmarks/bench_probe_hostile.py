@@ -199,8 +199,8 @@ def main():
                 ok = wall / TIMEOUT <= limit and not any(r["ok"] or r["failed_reason"] == "engine.error"
                                                          for r in results)
                 failures += not ok
-                print("%-28s %5d %9.2f %9.2f %8s  %s" % (name, count, wall / TIMEOUT, limit,
-                                                        "PASS" if ok else "FAIL", _reasons(results)))
+                print("%-28s %5d %9.2f %9.2f %8s  %s"
+                      % (name, count, wall / TIMEOUT, limit, "PASS" if ok else "FAIL", _reasons(results)))
     finally:
         lab.stop()
     rows, how = run_silent_dns(list(SIZES) + [THREAD_ENDPOINTS])
@@ -209,8 +209,8 @@ def main():
         limit = _limit(row["count"], settings)
         ok = row["wall"] / TIMEOUT <= limit
         failures += not ok
-        print("%-28s %5d %9.2f %9.2f %8s  %s" % ("silent DNS", row["count"], row["wall"] / TIMEOUT, limit,
-                                                "PASS" if ok else "FAIL", row["reasons"]))
+        print("%-28s %5d %9.2f %9.2f %8s  %s"
+              % ("silent DNS", row["count"], row["wall"] / TIMEOUT, limit, "PASS" if ok else "FAIL", row["reasons"]))
     big = rows[-1]
     thread_limit = WORKERS + _contract.RESOLVER_THREADS + THREAD_SLACK
     ok = big["peak"] <= thread_limit and big["wall"] / TIMEOUT <= _limit(big["count"], settings)

@@ -98,8 +98,8 @@ def main():
             ("slow handshake", lambda n: lines_for(n, relay.port, pki.ca_file)),
             ("silent TCP", lambda n: lines_for(n, hole.port, pki.ca_file)),
         ]
-        print("Windows engine under Mono, timeout %.1f s, %d workers%s" % (TIMEOUT, WORKERS,
-                                                                        " (quick mode)" if QUICK else ""))
+        print("Windows engine under Mono, timeout %.1f s, %d workers%s"
+              % (TIMEOUT, WORKERS, " (quick mode)" if QUICK else ""))
         print("%-16s %s" % ("server", "  ".join("%4d endpoints" % n for n in SIZES)))
         for name, make in kinds:
             cells = []

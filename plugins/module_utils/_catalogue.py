@@ -213,6 +213,7 @@ def check_key_vault(name):
 # this version is not established, so whoever asks must parse it defensively).
 HIS_DISCOVERY_API_VERSION = "2.1"
 
+
 def his_host(cloud, region):
     """Where the regional HIS host comes from when it is not discovered: a dict with ``host`` (None when the shard
     is not known or not verified), ``shard``, ``source`` (``catalogue`` or ``unknown``), ``grade``, ``evidence``,

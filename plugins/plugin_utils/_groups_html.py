@@ -37,8 +37,8 @@ def _changes(changes):
             % _e(changes["error"])
     counts = changes.get("counts") or {}
     base = changes.get("baseline") or {}
-    out = ["<div class=\"changes\" id=\"changes\"><b>Since run %s (%s):</b> " % (_e(base.get("run_id")),
-                                                                               _e(base.get("generated")))]
+    out = ["<div class=\"changes\" id=\"changes\"><b>Since run %s (%s):</b> "
+           % (_e(base.get("run_id")), _e(base.get("generated")))]
     parts = []
     for key, label in (("newly_failing", "newly failing"), ("fixed", "fixed"), ("still_failing", "still failing")):
         entries = changes.get(key) or []

@@ -33,7 +33,8 @@ VOLATILE = ("run_id", "generated", "slices", "latency_ms", "elapsed_ms")
 
 
 def _inventory(pki, good_port, bad_port, proxy):  # noqa: F811
-    endpoints = lambda port: [{"host": name, "port": port} for name in NAMES]  # noqa: E731
+    def endpoints(port):
+        return [{"host": name, "port": port} for name in NAMES]
     common = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable, "arc_probe_timeout": 1,
               "arc_proxy_url": "none", "arc_probe_resolve": dict((n, "127.0.0.1") for n in NAMES),
               "arc_probe_ca_path": pki.ca_file, "arc_probe_expected_issuers": [TEST_CA_ORG],
@@ -112,8 +113,8 @@ def test_the_merge_of_the_slices_equals_one_run_over_the_whole_inventory(runs):
     assert sorted(s["run_id"] for s in fleet["slices"]) == sorted(
         runs["docs"][key]["run_id"] for key in ("slice-1", "slice-2"))
     # One set of groups over the fleet: the refused hosts, the proxy hosts (behind their proxy).
-    assert [(g["count"], g["hosts"]) for g in fleet["groups"]] == [(3, ["px-1", "px-2", "px-3"]),
-                                                                  (2, ["drop-1", "drop-2"])]
+    assert [(g["count"], g["hosts"]) for g in fleet["groups"]] == [
+        (3, ["px-1", "px-2", "px-3"]), (2, ["drop-1", "drop-2"])]
     assert "behind http://127.0.0.1:" in fleet["groups"][0]["title"]
 
 

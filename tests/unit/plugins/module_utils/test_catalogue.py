@@ -276,8 +276,8 @@ def test_unknown_his_shard_gives_the_global_host_and_a_reason_row(cloud, region,
 
 
 def test_wildcard_hosts_fill_a_wildcard_row():
-    rows = build("AzureCloud", "eastus", wildcard_hosts={"*.blob.core.windows.net": ["acct1.blob.core.windows.net",
-                                                                                      "acct2.blob.core.windows.net"]})
+    accounts = ["acct1.blob.core.windows.net", "acct2.blob.core.windows.net"]
+    rows = build("AzureCloud", "eastus", wildcard_hosts={"*.blob.core.windows.net": accounts})
     blob = [r for r in rows if r["pattern"] == "*.blob.core.windows.net"]
     assert [(r["host"], r["probeable"], r["note"]) for r in blob] == [
         ("acct1.blob.core.windows.net", True, "supplied in wildcard_hosts"),

@@ -46,8 +46,8 @@ def test_unlisted_region_is_accepted_with_a_warning(edition, region, closest):
     gas = [r for r in rows if r["host"] == "%s-gas.guestconfiguration.azure.com" % short]
     assert gas and gas[0]["host_grade"] == "Inference" and "built from the region" in gas[0]["note"]
     his = [r for r in rows if r["pattern"] == "*.his.arc.azure.com"]
-    assert [(r["host"], r["probeable"]) for r in his] == [("gbl.his.arc.azure.com", True),
-                                                         ("*.his.arc.azure.com", False)]
+    assert [(r["host"], r["probeable"]) for r in his] == [
+        ("gbl.his.arc.azure.com", True), ("*.his.arc.azure.com", False)]
     assert catalogue.region_info("AzureCloud", region, edition) == (short, warnings[0])
     assert catalogue.check_region("AzureCloud", region, edition) == short
 

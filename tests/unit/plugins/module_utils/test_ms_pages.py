@@ -44,8 +44,8 @@ def test_parser_reads_names_words_and_columns():
     tables = ms_tables.parse_tables(SAMPLE)
     assert sorted(tables) == ["AzureChinaCloud", "AzureCloud"]
     cloud = tables["AzureCloud"]
-    assert [r["patterns"] for r in cloud] == [["a.example", "*.a.example"], ["b*.example", "*.example"],
-                                             ["<name>.vault.example", "graph.example"]]
+    assert [r["patterns"] for r in cloud] == [
+        ["a.example", "*.a.example"], ["b*.example", "*.example"], ["<name>.vault.example", "graph.example"]]
     assert [r["alternatives"] for r in cloud] == [False, True, False]
     assert cloud[1]["when"] == "Only at installation time." and cloud[1]["private_link"] == "Public, unless."
     assert tables["AzureChinaCloud"] == [{"patterns": ["c.example"], "alternatives": False,
