@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The cipher suites Microsoft requires for the Arc agent (issue 14 item 3), on the Windows side of arc_tls.
 
-1. plugins/module_utils/_tls_guidance.py against Microsoft's page, and the role's copy (vars/main.yml) against it.
+1. plugins/module_utils/_tls_guidance.py against Microsoft's page, and what the role reads through the tls_cipher_suites filter.
 2. roles/arc_tls/tasks/windows.yml evaluated with Ansible's templar: what the cipher-suite script receives, when it
    runs, and when a restart is owed.
 3. roles/arc_tls/files/cipher_suites.ps1, which cannot run here (no PowerShell): every change it makes sits behind
@@ -79,8 +79,9 @@ def test_the_table_is_microsofts():
     assert _tls_guidance.by_openssl_name("AES128-SHA") is None
 
 
-def test_the_roles_copy_is_the_table():
-    assert _yaml("vars", "main.yml")["__arc_tls_cipher_suite_names"] == [m[0] for m in MICROSOFT]
+def test_the_role_reads_the_table():
+    assert templar().template(_trust("{{ __arc_tls_cipher_suite_names }}")) == [m[0] for m in MICROSOFT]
+    assert _tls_guidance.names() == [m[0] for m in MICROSOFT]
 
 
 @pytest.mark.parametrize("check, enforce, runs, enforced", [
