@@ -59,6 +59,22 @@ def normalise_input(name, value):
     return plain(value)
 
 
+def no_result_why(result):
+    """Why a host has no result, with the module's own exit status and last words when Ansible's message is
+    only that it could not read the module's output ("MODULE FAILURE", a deserialization error)."""
+    if not isinstance(result, dict):
+        return NO_RESULT
+    parts = [to_native(result.get("msg"))[:500]] if result.get("msg") else []
+    if result.get("rc") is not None:
+        parts.append("exit status %s" % result.get("rc"))
+    for key in ("exception", "module_stderr", "module_stdout"):
+        text = to_native(result.get(key) or "").strip()
+        if text:
+            parts.append("%s: %s" % (key.replace("_", " "), text.splitlines()[-1][:300]))
+            break
+    return "; ".join(parts) or NO_RESULT
+
+
 def read_report(path, option):
     """(report, problem): a fleet report read from ``path``, or None and why it cannot be used."""
     try:
@@ -119,9 +135,7 @@ class ActionModule(ActionBase):
             result = variables.get(args["result_var"])
             if host not in active or not isinstance(result, dict) or "endpoints" not in result \
                     or result.get("failed") or result.get("unreachable"):
-                why = NO_RESULT
-                if isinstance(result, dict) and result.get("msg"):
-                    why = to_native(result.get("msg"))[:500]
+                why = no_result_why(result)
                 unreported[host] = _proxy.redact(why)
                 continue
             inputs = {}
