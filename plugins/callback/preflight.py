@@ -131,18 +131,20 @@ class CallbackModule(DefaultCallback):
 
     def v2_runner_on_failed(self, result, ignore_errors=False):
         task = _task(result)
-        if self._is_probe(task) and ignore_errors and not self._verbose():
+        if self._is_probe(task):
             self._banner(task)
             self._progress(result, "failed")
-            return
+            if ignore_errors and not self._verbose():
+                return
         super(CallbackModule, self).v2_runner_on_failed(result, ignore_errors=ignore_errors)
 
     def v2_runner_on_unreachable(self, result):
         task = _task(result)
-        if self._is_probe(task) and task.ignore_unreachable and not self._verbose():
+        if self._is_probe(task):
             self._banner(task)
             self._progress(result, "unreachable")
-            return
+            if task.ignore_unreachable and not self._verbose():
+                return
         super(CallbackModule, self).v2_runner_on_unreachable(result)
 
     def v2_runner_on_skipped(self, result):
