@@ -365,7 +365,7 @@ class Fleet:
                 column = {
                     "key": key, "label": _endpoint_label(ep), "url": key, "purpose": str(ep.get("purpose") or ""),
                     "required": bool(ep.get("required", True)), "probeable": bool(ep.get("probeable", True)),
-                    "reason": str(ep.get("reason") or ""),
+                    "reason": str(ep.get("reason") or ""), "pattern": str(ep.get("pattern") or ""),
                 }
                 seen[key] = column
                 self.columns.append(column)
@@ -666,6 +666,26 @@ def _tiles(w, title, tiles):
     w("</div>")
 
 
+def not_probeable_hint(column, parameters):
+    """What to do about a name the probe cannot test, naming the playbook variables people set; keyed on the
+    catalogue pattern and the run's parameters, never on the module's sentence (which names module options)."""
+    pattern = column.get("pattern") or column["label"]
+    expanded = parameters.get("expand_service_bus") in (True, "true", "True", "yes")
+    if pattern.startswith("azgn*."):
+        if expanded:
+            return ("arc_probe_expand_service_bus is set, yet no concrete name was found for %s: allow it by name "
+                    "in the proxy or firewall, or list the names in arc_probe_wildcard_hosts" % pattern)
+        return ("set arc_probe_expand_service_bus: true to fetch the concrete names from the guest notification "
+                "allowlist API, or list them in arc_probe_wildcard_hosts")
+    if pattern.startswith("<azure-keyvault-name>"):
+        return "set arc_key_vault to the Key Vault that holds the SQL Server's Entra certificate"
+    if ".his.arc." in pattern:
+        return ("the regional HIS shard is not known for this region: run 'azcmagent check --location <region>' "
+                "and list that host for %s in arc_probe_wildcard_hosts" % pattern)
+    return ("no single host to test: allow %s by name in the proxy or firewall (or by service tag), or list hosts "
+            "for it in arc_probe_wildcard_hosts" % pattern)
+
+
 def _causes(w, fleet):
     """Failures by cause, one compact block per cause (the hosts collapsed), for who wants the reason codes."""
     groups = fleet.failures()
@@ -756,10 +776,11 @@ def render_html(data, title="Azure Arc network preflight"):
     if skipped:
         w("<section id=\"not-probeable\"><h2>Not probeable</h2><p class=\"muted\">Wildcard names have no single "
           "host to test: allow them by name in the proxy or firewall, or by service tag.</p>"
-          "<table class=\"items\"><thead><tr><th>name</th><th>purpose</th><th>why</th></tr></thead><tbody>")
+          "<table class=\"items\"><thead><tr><th>name</th><th>purpose</th><th>what to do</th></tr></thead><tbody>")
         for column in skipped:
-            w("<tr><td>%s</td><td>%s</td><td>%s</td></tr>"
-              % (_e(column["label"]), _e(column["purpose"]), _e(column["reason"])))
+            w("<tr data-pattern=\"%s\"><td>%s</td><td>%s</td><td>%s</td></tr>"
+              % (_e(column.get("pattern") or ""), _e(column["label"]), _e(column["purpose"]),
+                 _e(not_probeable_hint(column, params))))
         w("</tbody></table></section>")
 
     # -- parameters
