@@ -323,6 +323,7 @@ class Fleet:
                             % type(data).__name__)
         # Whatever wrote the report, a credential in front of a host never reaches a page or a property.
         data = _masked_report(data)
+        self.data = data
         self.generated = str(data.get("generated") or "")
         params = dict(data.get("parameters") or {})
         self.parameters = params
@@ -713,8 +714,10 @@ def _causes(w, fleet):
 
 
 def render_html(data, title="Azure Arc network preflight"):
-    """The page, read from the top: verdict and counts, changes and work items, the matrix, causes, the run."""
-    fleet = Fleet(data)
+    """``data``: the fleet report, or a Fleet of it (one Fleet serves both renderers: masking 5,000 hosts twice
+    costs seconds). The page, read from the top: verdict and counts, changes and work items, the matrix, causes, the run."""
+    fleet = data if isinstance(data, Fleet) else Fleet(data)
+    data = fleet.data
     summ = fleet.summary()
     params = fleet.parameters
     out = []
@@ -824,7 +827,8 @@ def _seconds(ep):
 def render_junit(data, suite_name="arcready.network preflight"):
     """JUnit XML: a testsuite per host, a testcase per endpoint; failed endpoints are failures (type = the failed
     stage, optional ones marked so in the message), not probeable ones skipped, hosts without a result errors."""
-    fleet = Fleet(data)
+    fleet = data if isinstance(data, Fleet) else Fleet(data)
+    data = fleet.data
     timestamp = fleet.generated.rstrip("Z") or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
     root = ET.Element("testsuites", name=_x(suite_name))
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0, "time": 0.0}
