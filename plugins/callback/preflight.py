@@ -19,7 +19,8 @@ description:
     the task's C(ok)/C(fatal) lines, and a compact recap (counts, then only the failed and unreachable hosts, capped)
     in place of one PLAY RECAP line per host."
   - At default verbosity the C(ok) and C(skipping) lines of other per-host tasks are left out (task banners, run
-    once tasks such as the fleet summary, and every failure are shown as usual); with C(-v) and more it prints what
+    once tasks such as the fleet summary, and every failure are shown as usual, except the failures of the
+    preflight role's verdict task, tagged C(arc_preflight_verdict), which the recap names); with C(-v) and more it prints what
     the default callback prints, plus the progress lines.
   - Enable it with C(ANSIBLE_STDOUT_CALLBACK=arcready.network.preflight) or C(stdout_callback =
     arcready.network.preflight) in the C([defaults]) section of C(ansible.cfg) (the AWX sample project does).
@@ -42,6 +43,8 @@ from ansible.plugins.callback.default import CallbackModule as DefaultCallback
 from ansible_collections.arcready.network.plugins.plugin_utils import _groups
 
 PROBE_ACTIONS = ("arcready.network.probe", "probe")
+# The role's per-host verdict task: its failures are counted in the stats and named in the recap, not printed.
+VERDICT_TAG = "arc_preflight_verdict"
 
 
 def _task(result):
@@ -131,6 +134,8 @@ class CallbackModule(DefaultCallback):
 
     def v2_runner_on_failed(self, result, ignore_errors=False):
         task = _task(result)
+        if VERDICT_TAG in (getattr(task, "tags", None) or ()) and not self._verbose():
+            return  # the summary said why, the recap names the hosts
         if self._is_probe(task):
             self._banner(task)
             self._progress(result, "failed")
