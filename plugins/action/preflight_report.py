@@ -24,7 +24,7 @@ from ansible.module_utils.common.validation import check_type_bool
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.arcready.network.plugins.module_utils import _proxy
-from ansible_collections.arcready.network.plugins.plugin_utils import _fleet, _merge, _publish, _verdict
+from ansible_collections.arcready.network.plugins.plugin_utils import _console, _fleet, _merge, _publish, _verdict
 from ansible_collections.arcready.network.plugins.plugin_utils._plain import plain
 
 # input name -> the variable it comes from, for each host (they can differ per host: host_vars, group_vars).
@@ -176,6 +176,7 @@ class ActionModule(ActionBase):
             groups=doc["groups"],
             group_lines=_fleet.group_lines(doc["groups"]),
             verdict=_fleet.verdict_line(doc["summary"]),
+            console=_console.lines(doc, args["report_dir"], written - started),
             changes=doc.get("changes"),
             timings={"collect_s": round(collected - started, 3), "build_s": round(built - collected, 3),
                      "render_s": round(rendered - built, 3), "write_s": round(written - rendered, 3),

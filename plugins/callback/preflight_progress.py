@@ -19,7 +19,8 @@ description:
     ok", so a long preflight over many hosts shows hosts done out of total while it runs, in a terminal and in the
     job output of AWX / Automation Controller (which runs plays with ansible-runner).'
   - The total is the number of hosts the play targets (after C(--limit)), counted across C(serial) batches.
-  - Works next to any stdout callback. It must be enabled, like every callback that is not the stdout callback,
+  - Works next to any stdout callback; it prints nothing under C(arcready.network.preflight), which prints a
+    line per host itself. It must be enabled, like every callback that is not the stdout callback,
     with C(callbacks_enabled = arcready.network.preflight_progress) in the C([defaults]) section of C(ansible.cfg)
     (the AWX sample project in the collection's C(awx/project) does this) or with
     C(ANSIBLE_CALLBACKS_ENABLED=arcready.network.preflight_progress).
@@ -36,6 +37,7 @@ options:
         key: actions
 """
 
+from ansible import constants as C
 from ansible.plugins.callback import CallbackBase
 
 from ansible_collections.arcready.network.plugins.plugin_utils import _verdict
@@ -66,6 +68,8 @@ class CallbackModule(CallbackBase):
                 names.add(action)
                 names.add(action.rsplit(".", 1)[-1])
         self._actions = names
+        # The short console prints these lines itself; one line per host is enough.
+        self._quiet = str(C.config.get_config_value("DEFAULT_STDOUT_CALLBACK")) == "arcready.network.preflight"
 
     def _counts_task(self, task):
         actions = self._actions if self._actions is not None else {"arcready.network.probe", "probe"}
@@ -91,7 +95,7 @@ class CallbackModule(CallbackBase):
     # -- results
     def _record(self, result, outcome):
         task = result._task
-        if not self._counts_task(task):
+        if getattr(self, "_quiet", False) or not self._counts_task(task):
             return
         host = result._host.get_name()
         if host in self._done:

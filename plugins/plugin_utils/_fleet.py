@@ -148,10 +148,11 @@ def host_file_name(name):
 
 def files(doc, title="Azure Arc network preflight"):
     """Every file of the run's report set: [(relative path, text)]; hosts/ is there even when empty."""
+    fleet = _report.Fleet(doc)  # masked once for both renderers
     # Compact: at 5,000 hosts indenting adds a third to the size and quadruples the time (use jq to read it).
     out = [("preflight.json", json.dumps(doc, separators=(",", ":")) + "\n"),
-           ("preflight.html", _report.render_html(doc, title)),
-           ("preflight.junit.xml", _report.render_junit(doc)),
+           ("preflight.html", _report.render_html(fleet, title)),
+           ("preflight.junit.xml", _report.render_junit(fleet)),
            ("hosts", None)]
     for name in list(doc["hosts"]) + sorted(doc.get("unreported") or ()):
         out.append((host_file_name(name), json.dumps(host_document(doc, name), indent=2) + "\n"))

@@ -22,11 +22,17 @@ def _e(value):
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _hosts(names):
+def hosts_text(names):
     shown = ", ".join(names[:HOSTS_SHOWN])
     if len(names) > HOSTS_SHOWN:
         shown += " and %d more" % (len(names) - HOSTS_SHOWN)
     return shown
+
+
+def _hosts_cell(names):
+    """The hosts of a work item, collapsed: a count to open, then the names (capped)."""
+    return "<details class=\"hosts\"><summary>%d host%s</summary>%s</details>" % (
+        len(names), "" if len(names) == 1 else "s", _e(hosts_text(names)))
 
 
 def _changes(changes):
@@ -75,6 +81,6 @@ def section(data):
                    % (" blocking" if group.get("blocking") else "", _e(group["signature"]), group["count"],
                       _e(search), group["count"], _e(group["title"]),
                       ("<div>%s</div>" % _e(group["says"])) if group.get("says") else "", _e(failing),
-                      _e(group["owner"]), _e(group["fix"]), _e(_hosts(group["hosts"]))))
+                      _e(group["owner"]), _e(group["fix"]), _hosts_cell(group["hosts"])))
     out.append("</tbody></table></section>")
     return "".join(out)

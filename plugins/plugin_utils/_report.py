@@ -28,6 +28,7 @@ __metaclass__ = type
 
 import datetime
 import html
+import json
 import re
 import xml.etree.ElementTree as ET
 
@@ -35,7 +36,7 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.arcready.network.plugins.module_utils import _contract
 from ansible_collections.arcready.network.plugins.module_utils._proxy import redact
-from ansible_collections.arcready.network.plugins.plugin_utils import _verdict
+from ansible_collections.arcready.network.plugins.plugin_utils import _groups_html, _verdict
 
 # ----------------------------------------------------------------------------------------------------------- causes
 
@@ -328,6 +329,7 @@ class Fleet:
                             % type(data).__name__)
         # Whatever wrote the report, a credential in front of a host never reaches a page or a property.
         data = _masked_report(data)
+        self.data = data
         self.generated = str(data.get("generated") or "")
         params = dict(data.get("parameters") or {})
         self.parameters = params
@@ -370,7 +372,7 @@ class Fleet:
                 column = {
                     "key": key, "label": _endpoint_label(ep), "url": key, "purpose": str(ep.get("purpose") or ""),
                     "required": bool(ep.get("required", True)), "probeable": bool(ep.get("probeable", True)),
-                    "reason": str(ep.get("reason") or ""),
+                    "reason": str(ep.get("reason") or ""), "pattern": str(ep.get("pattern") or ""),
                 }
                 seen[key] = column
                 self.columns.append(column)
@@ -470,7 +472,9 @@ section{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:14px 
 h2{margin:0 0 10px;font-size:17px}
 .verdict{font-size:18px;font-weight:600;padding:10px 14px;border-radius:6px;margin:0 0 12px;color:#fff}
 .verdict.v-ready{background:#1a7f37}.verdict.v-not_ready{background:#cf222e}
-.tiles{display:flex;flex-wrap:wrap;gap:10px}
+.tiles{display:flex;flex-wrap:wrap;gap:10px;align-items:center;margin:0 0 8px}
+.tiles-title{min-width:150px;color:#57606a;font-size:13px}
+.pager button{padding:3px 8px}
 .tile{min-width:110px;padding:8px 12px;border-radius:6px;border:1px solid #d0d7de;background:#f6f8fa}
 .tile b{display:block;font-size:24px;line-height:1.2}
 .tile.t-ready b{color:#1a7f37}.tile.t-not_ready b{color:#cf222e}.tile.t-warning b{color:#9a6700}
@@ -518,26 +522,60 @@ table.items td.err{font-family:"DejaVu Sans Mono",monospace;word-break:break-wor
 footer{color:#57606a;font-size:12px;padding:0 24px 24px}
 """
 
+# The matrix is data: every host once, as compact JSON in the page, drawn PAGE_SIZE rows at a time by the script
+# below; filter and "only failures" run over every host, not only the rows drawn. Cells point into a table of the
+# distinct cells of the fleet (class, text, tooltip), so 5,000 hosts with the same few failures stay small.
+PAGE_SIZE = 100
+
 _JS = """
 (function(){
+  var D=JSON.parse(document.getElementById('matrix-data').textContent);
   var box=document.getElementById('filter'), only=document.getElementById('only-failed'),
-      shown=document.getElementById('shown');
-  function apply(){
-    var q=box.value.trim().toLowerCase(), failedOnly=only.checked, n=0;
-    document.querySelectorAll('#matrix tbody tr').forEach(function(tr){
-      var hit=(!q||tr.getAttribute('data-search').indexOf(q)>=0)&&
-              (!failedOnly||tr.getAttribute('data-status')!=='ready');
-      tr.classList.toggle('hidden',!hit); if(hit){n++;}
+      shown=document.getElementById('shown'), body=document.querySelector('#matrix tbody'),
+      pageNo=document.getElementById('page-no'), pages=document.getElementById('page-count'),
+      prev=document.getElementById('page-prev'), next=document.getElementById('page-next');
+  var STATUS={ready:'ready',warning:'warning',not_ready:'not ready',no_result:'no result'};
+  var rows=D.rows.map(function(r){
+    var s=[r[0],STATUS[r[1]]];
+    if(r[1]==='no_result'){s.push(r[2]);}
+    else{r[4].forEach(function(k){var c=D.cells[k]; if(c[3]){s.push(c[3]);}});}
+    return {r:r, s:s.join(' ').toLowerCase()};
+  });
+  var hits=rows, page=0;
+  function el(tag,cls,text){var e=document.createElement(tag); if(cls){e.className=cls;}
+    if(text!==undefined){e.textContent=text;} return e;}
+  function draw(){
+    var count=Math.max(1,Math.ceil(hits.length/D.page)); if(page>=count){page=count-1;}
+    pageNo.textContent=page+1; pages.textContent=count; shown.textContent=hits.length;
+    prev.disabled=page===0; next.disabled=page>=count-1;
+    var frag=document.createDocumentFragment();
+    hits.slice(page*D.page,(page+1)*D.page).forEach(function(h){
+      var r=h.r, tr=el('tr'), th=el('th','host',r[0]);
+      tr.setAttribute('data-host',r[0]); tr.setAttribute('data-status',r[1]);
+      th.appendChild(el('span','badge b-'+r[1],STATUS[r[1]])); tr.appendChild(th);
+      if(r[1]==='no_result'){
+        tr.appendChild(el('td','count','\\u2013'));
+        var td=el('td','muted noresult',r[2]); td.colSpan=Math.max(1,D.cols.length); tr.appendChild(td);
+      } else {
+        th.title=D.tips[r[5]]||'';
+        var n=el('td','count',r[2]+'/'+r[3]); n.title='reachable / probed'; tr.appendChild(n);
+        r[4].forEach(function(k,i){
+          var c=D.cells[k], td=el('td','cell r-'+c[0],c[1]);
+          td.setAttribute('data-result',c[0]); td.setAttribute('data-endpoint',D.cols[i]); td.title=c[2];
+          tr.appendChild(td);
+        });
+      }
+      frag.appendChild(tr);
     });
-    shown.textContent=n;
-    document.querySelectorAll('table.items tbody tr').forEach(function(tr){
-      tr.classList.toggle('hidden',!!q&&tr.getAttribute('data-search').indexOf(q)<0);
-    });
-    document.querySelectorAll('details.cause').forEach(function(d){
-      var rows=d.querySelectorAll('table.items tbody tr:not(.hidden)').length;
-      d.classList.toggle('hidden',rows===0);
-    });
+    body.textContent=''; body.appendChild(frag);
   }
+  function apply(){
+    var q=box.value.trim().toLowerCase(), failedOnly=only.checked;
+    hits=rows.filter(function(h){return (!q||h.s.indexOf(q)>=0)&&(!failedOnly||h.r[1]!=='ready');});
+    page=0; draw();
+  }
+  prev.addEventListener('click',function(){page--; draw();});
+  next.addEventListener('click',function(){page++; draw();});
   box.addEventListener('input',apply); only.addEventListener('change',apply); apply();
 })();
 """
@@ -545,43 +583,147 @@ _JS = """
 _STATUS_TEXT = {"ready": "ready", "warning": "warning", "not_ready": "not ready", "no_result": "no result"}
 
 
-def _cell(column, ep, fail_on):
+def _cell_kind(column, ep, fail_on):
+    """(class, text, tooltip, search text) of a matrix cell."""
     klass = result_class(ep, fail_on)
     if ep is None:
-        return ('<td class="cell r-none" data-result="none" data-endpoint="%s" title="%s: not checked on this '
-                'host"></td>' % (_e(column["key"]), _e(column["label"])))
+        return ("none", "", "%s: not checked on this host" % column["label"], "")
     if klass == "ok":
-        text, tip = "\u2713", "%s: reachable" % column["label"]
         extra = [ep.get("tls_version"), "private" if ep.get("private") else None,
                  "via proxy" if ep.get("proxy") else None]
-        tip += "".join(" \u00b7 %s" % x for x in extra if x)
-    elif klass == "skip":
-        text, tip = "\u2013", "%s: not probed: %s" % (column["label"], ep.get("reason") or "")
-    else:
-        stage = ep.get("failed_stage") or ""
-        text = STAGE_CODES.get(stage, (stage or "?")[:4].upper())
-        tip = "%s%s: %s" % (column["label"], "" if ep.get("required", True) else " (optional)", ep.get("error") or "")
-    return ('<td class="cell r-%s" data-result="%s" data-stage="%s" data-endpoint="%s" title="%s">%s</td>'
-            % (klass, klass, _e(ep.get("failed_stage") or ""), _e(column["key"]), _e(tip), _e(text)))
+        return ("ok", "\u2713", "%s: reachable%s" % (column["label"], "".join(" \u00b7 %s" % x for x in extra if x)),
+                "")
+    if klass == "skip":
+        return ("skip", "\u2013", "%s: not probed: %s" % (column["label"], ep.get("reason") or ""), "")
+    stage = ep.get("failed_stage") or ""
+    return (klass, STAGE_CODES.get(stage, (stage or "?")[:4].upper()),
+            "%s%s: %s" % (column["label"], "" if ep.get("required", True) else " (optional)", ep.get("error") or ""),
+            "%s %s %s" % (column["label"], stage, ep.get("error") or ""))
 
 
-def _no_result_group(w, fleet):
-    w("<details class=\"cause blocking\" open data-cause=\"no_result\" data-endpoints=\"0\" data-hosts=\"%d\">"
-      % len(fleet.unreported))
-    count = len(fleet.unreported)
-    w("<summary>No result \u2013 %d host%s</summary>" % (count, "" if count == 1 else "s"))
-    w("<div class=\"fix\"><b>Fix:</b> %s</div>" % _e(
-        "Make the host reachable for Ansible (connection, credentials, Python) and run the preflight again; "
-        "the play output says why it stopped."))
-    w("<table class=\"items\"><thead><tr><th>host</th><th>why</th></tr></thead><tbody>")
-    for name, message in fleet.unreported:
-        w("<tr data-search=\"%s\"><td>%s</td><td class=\"err\">%s</td></tr>"
-          % (_e(("%s %s" % (name, message)).lower()), _e(name), _e(message)))
-    w("</tbody></table></details>")
+def _script_json(value):
+    """JSON that cannot end the <script> element it sits in (nor be read as markup)."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                          ("\u2029", "\\u2029")):
+        text = text.replace(char, escaped)
+    return text
+
+
+def _matrix_data(fleet):
+    """{cols, cells, tips, rows, page}: the rows are [host, status, ok, probed, [cell index per column], tip index],
+    or [host, 'no_result', why] for a host without a result; not ready first, then no result, warning, ready."""
+    kinds, tips = {}, {}
+
+    def index(table, value):
+        if value not in table:
+            table[value] = len(table)
+        return table[value]
+
+    rows, no_result = [], [
+        [name, "no_result", message or "no result: the host was unreachable or failed before the probe returned"]
+        for name, message in fleet.unreported]
+    severity = {"not_ready": 0, "warning": 2, "ready": 3}
+    for name, report in sorted(fleet.hosts, key=lambda h: (severity[fleet.status(h[1])], h[0])):
+        status = fleet.status(report)
+        if status != "not_ready" and no_result:
+            rows.extend(no_result)
+            no_result = []
+        cells = fleet.cells(report)
+        probed = [ep for _c, ep in cells if ep is not None and ep.get("probeable", True)]
+        fail_on = fleet.fail_on_of(report)
+        inputs = report.get("inputs") or {}
+        tip = "; ".join("%s: %s" % (k.replace("_", " "), _text(inputs[k])) for k in PER_HOST_INPUTS if k in inputs)
+        rows.append([name, status, sum(1 for ep in probed if ep.get("ok")), len(probed),
+                     [index(kinds, _cell_kind(c, ep, fail_on)) for c, ep in cells], index(tips, tip)])
+    rows.extend(no_result)
+    ordered = lambda table: [k for k, _v in sorted(table.items(), key=lambda kv: kv[1])]  # noqa: E731
+    return {"cols": [c["key"] for c in fleet.columns], "cells": [list(k) for k in ordered(kinds)],
+            "tips": ordered(tips), "rows": rows, "page": PAGE_SIZE}
+
+
+def _plural(count, word):
+    return "%d %s%s" % (count, word, "" if count == 1 else "s")
+
+
+def verdict_text(summ, fail_on="required"):
+    """The page's one-line verdict, in plain words for any count (one host, all hosts, some)."""
+    total, failed = summ["hosts_total"], summ["hosts_failed"]
+    if total == 0:
+        return "No host reported a result"
+    if summ["ready"]:
+        which = "" if fail_on == "any" else "required "
+        text = ("The host reaches every %sAzure Arc endpoint" % which if total == 1
+                else "All %d hosts reach every %sAzure Arc endpoint" % (total, which))
+        if summ["hosts_warning"]:
+            text += " (%s with optional endpoints failing)" % _plural(summ["hosts_warning"], "host")
+        return text
+    if total == 1:
+        return "The host is not ready for Azure Arc"
+    if failed == total:
+        return "None of the %d hosts is ready for Azure Arc" % total
+    return "%d of %d hosts %s not ready for Azure Arc" % (failed, total, "is" if failed == 1 else "are")
+
+
+def _tiles(w, title, tiles):
+    w("<div class=\"tiles\" data-tiles=\"%s\"><span class=\"tiles-title\">%s</span>" % (_e(title), _e(title)))
+    for key, label, value in tiles:
+        w("<div class=\"tile t-%s\" id=\"count-%s\" data-count=\"%d\"><b>%d</b>%s</div>"
+          % (key, key, value, value, _e(label)))
+    w("</div>")
+
+
+def not_probeable_hint(column, parameters):
+    """What to do about a name the probe cannot test, naming the playbook variables people set; keyed on the
+    catalogue pattern and the run's parameters, never on the module's sentence (which names module options)."""
+    pattern = column.get("pattern") or column["label"]
+    expanded = parameters.get("expand_service_bus") in (True, "true", "True", "yes")
+    if pattern.startswith("azgn*."):
+        if expanded:
+            return ("arc_probe_expand_service_bus is set, yet no concrete name was found for %s: allow it by name "
+                    "in the proxy or firewall, or list the names in arc_probe_wildcard_hosts" % pattern)
+        return ("set arc_probe_expand_service_bus: true to fetch the concrete names from the guest notification "
+                "allowlist API, or list them in arc_probe_wildcard_hosts")
+    if pattern.startswith("<azure-keyvault-name>"):
+        return "set arc_key_vault to the Key Vault that holds the SQL Server's Entra certificate"
+    if ".his.arc." in pattern:
+        return ("the regional HIS shard is not known for this region: run 'azcmagent check --location <region>' "
+                "and list that host for %s in arc_probe_wildcard_hosts" % pattern)
+    return ("no single host to test: allow %s by name in the proxy or firewall (or by service tag), or list hosts "
+            "for it in arc_probe_wildcard_hosts" % pattern)
+
+
+def _causes(w, fleet):
+    """Failures by cause, one compact block per cause (the hosts collapsed), for who wants the reason codes."""
+    groups = fleet.failures()
+    w("<section id=\"causes\"><h2>Failures by cause</h2>")
+    if not groups and not fleet.unreported:
+        w("<p class=\"muted\" id=\"no-failures\">No endpoint failed.</p>")
+    entries = [(cause, sorted(set(h for h, _ep in items)), len(items)) for cause, items in groups]
+    if fleet.unreported:
+        no_result = {"key": "no_result", "blocking": True, "title": "No result", "owner_label": OWNERS["host"],
+                     "owner": "host", "fix": "Make the host reachable for Ansible (connection, credentials, Python) "
+                                             "and run the preflight again; the matrix row says why it stopped."}
+        at = len([e for e in entries if e[0]["blocking"]])
+        entries.insert(at, (no_result, [h for h, _m in fleet.unreported], 0))
+    for cause, hosts, endpoints in entries:
+        w("<details class=\"cause%s\" data-cause=\"%s\" data-endpoints=\"%d\" data-hosts=\"%d\">"
+          % (" blocking" if cause["blocking"] else "", _e(cause["key"]), endpoints, len(hosts)))
+        counted = _plural(len(hosts), "host") if not endpoints else "%s on %s" % (
+            _plural(endpoints, "endpoint"), _plural(len(hosts), "host"))
+        w("<summary>%s \u2013 %s%s</summary>" % (_e(cause["title"]), counted,
+                                                  "" if cause["blocking"] else " (optional endpoints only)"))
+        w("<div class=\"fix\" data-owner=\"%s\"><b>Fix</b> (%s): %s</div>"
+          % (_e(cause["owner"]), _e(cause["owner_label"]), _e(cause["fix"])))
+        w("<p class=\"hosts\">%s</p></details>" % _e(_groups_html.hosts_text(hosts)))
+    w("</section>")
 
 
 def render_html(data, title="Azure Arc network preflight"):
-    fleet = Fleet(data)
+    """``data``: the fleet report, or a Fleet of it (one Fleet serves both renderers: masking 5,000 hosts twice
+    costs seconds). The page, read from the top: verdict and counts, changes and work items, the matrix, causes, the run."""
+    fleet = data if isinstance(data, Fleet) else Fleet(data)
+    data = fleet.data
     summ = fleet.summary()
     params = fleet.parameters
     out = []
@@ -590,64 +732,40 @@ def render_html(data, title="Azure Arc network preflight"):
     w("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
     w("<title>%s \u2013 %s %s</title>" % (_e(title), _e(params.get("cloud")), _e(params.get("region"))))
     w("<style>%s</style></head><body>" % _CSS)
-    w("<header><h1>%s</h1><div class=\"sub\">%s \u00b7 %s \u00b7 generated %s by arcready.network</div></header>"
-      % (_e(title), _e(params.get("cloud")), _e(params.get("region")), _e(fleet.generated)))
+    w("<header><h1>%s</h1><div class=\"sub\">%s \u00b7 %s \u00b7 edition %s \u00b7 generated %s by arcready.network"
+      "</div></header>" % (_e(title), _e(params.get("cloud")), _e(params.get("region")),
+                           _e(params.get("edition") or "default"), _e(fleet.generated)))
     w("<main>")
 
-    # -- verdict and counts
-    verdict_class = "v-ready" if summ["ready"] else "v-not_ready"
-    if summ["hosts_total"] == 0:
-        verdict = "No host reported a result"
-    elif summ["ready"]:
-        verdict = "All %d hosts reach every %sAzure Arc endpoint" % (
-            summ["hosts_total"], "" if fleet.fail_on == "any" else "required ")
-        if summ["hosts_warning"]:
-            verdict += " (%d with optional endpoints failing)" % summ["hosts_warning"]
-    else:
-        verdict = "%d of %d hosts are not ready for Azure Arc" % (summ["hosts_failed"], summ["hosts_total"])
+    # -- verdict, then host counts and check counts apart (a wildcard counts once for the fleet)
+    skipped = [c for c in fleet.columns if not c["probeable"]]
     w("<section id=\"summary\"><div class=\"verdict %s\" id=\"verdict\" data-ready=\"%s\">%s</div>"
-      % (verdict_class, "true" if summ["ready"] else "false", _e(verdict)))
-    w("<div class=\"tiles\">")
-    for key, label, value in (
-            ("total", "hosts", summ["hosts_total"]),
-            ("ready", "ready", summ["hosts_ready"]),
-            ("not_ready", "not ready", summ["hosts_not_ready"]),
-            ("warning", "optional failing", summ["hosts_warning"]),
-            ("no_result", "no result", summ["hosts_no_result"]),
-            ("endpoints_ok", "checks ok", summ["endpoints_ok"]),
-            ("endpoints_failed", "checks failed", summ["endpoints_failed"]),
-            ("not_probeable", "not probeable", summ["not_probeable"])):
-        w("<div class=\"tile t-%s\" id=\"count-%s\" data-count=\"%d\"><b>%d</b>%s</div>"
-          % (key, key, value, value, _e(label)))
-    w("</div></section>")
+      % ("v-ready" if summ["ready"] else "v-not_ready", "true" if summ["ready"] else "false",
+         _e(verdict_text(summ, fleet.fail_on))))
+    _tiles(w, "Hosts", (("total", "hosts", summ["hosts_total"]), ("ready", "ready", summ["hosts_ready"]),
+                        ("not_ready", "not ready", summ["hosts_not_ready"]),
+                        ("warning", "optional failing", summ["hosts_warning"]),
+                        ("no_result", "no result", summ["hosts_no_result"])))
+    _tiles(w, "Checks (host \u00d7 endpoint)", (("endpoints_ok", "checks ok", summ["endpoints_ok"]),
+                                                ("endpoints_failed", "checks failed", summ["endpoints_failed"])))
+    _tiles(w, "Names", (("names", "endpoint names", len(fleet.columns)),
+                        ("not_probeable", "not probeable (wildcards)", len(skipped))))
+    w("</section>")
 
-    # -- parameters
-    w("<section id=\"parameters\"><h2>Run</h2><dl class=\"params\">")
-    rows = [("generated (UTC)", fleet.generated)]
-    names = (("cloud", "cloud"), ("region", "region"), ("scenarios", "scenarios"), ("stage", "stage"),
-             ("private_link", "private link"), ("proxy_url", "proxy"), ("fail_on", "fail on"),
-             ("timeout", "timeout (s)"), ("min_tls_version", "minimum TLS"), ("ansible_version", "ansible-core"))
-    for key, label in names:
-        if key in params:
-            rows.append((label, params[key]))
-    for key in sorted(k for k in params if k not in dict(names)):
-        rows.append((key, params[key]))
-    for label, value in rows:
-        value = _text(value)
-        w("<div><dt>%s</dt><dd data-param=\"%s\">%s</dd></div>" % (_e(label), _e(label), _e(value)))
-    w("</dl></section>")
-
-    # -- run id, work items (groups) and changes since the baseline
-    from ansible_collections.arcready.network.plugins.plugin_utils import _groups_html
+    # -- run id, changes since the baseline, then the work items (groups)
     w(_groups_html.section(data))
 
     # -- matrix
+    total = len(fleet.hosts) + len(fleet.unreported)
     w("<section id=\"matrix-section\"><h2>Hosts \u00d7 endpoints</h2><div class=\"tools\">")
     w("<input type=\"search\" id=\"filter\" placeholder=\"Filter hosts, endpoints, errors\u2026\" "
       "aria-label=\"Filter\" autocomplete=\"off\">")
     w("<label><input type=\"checkbox\" id=\"only-failed\"> only hosts with failures</label>")
-    w("<span class=\"muted\">showing <b id=\"shown\">%d</b> of %d hosts</span>"
-      % (len(fleet.hosts) + len(fleet.unreported), len(fleet.hosts) + len(fleet.unreported)))
+    w("<span class=\"muted\"><b id=\"shown\">%d</b> of <span id=\"hosts-total\">%d</span> hosts match</span>"
+      % (total, total))
+    w("<span class=\"pager\"><button type=\"button\" id=\"page-prev\">\u2039 previous</button> page "
+      "<b id=\"page-no\">1</b> of <b id=\"page-count\">1</b> <button type=\"button\" id=\"page-next\">next "
+      "\u203a</button></span>")
     w("<span class=\"legend\">")
     for klass, label in (("ok", "reachable"), ("fail", "failed (host not ready)"), ("warn", "failed, optional"),
                          ("skip", "not probeable"), ("none", "not checked")):
@@ -658,87 +776,36 @@ def render_html(data, title="Azure Arc network preflight"):
           % ("" if column["required"] else " opt", _e(column["key"]),
              _e("%s \u2013 %s%s" % (column["url"], column["purpose"], "" if column["required"] else " (optional)")),
              _e(column["label"])))
-    w("</tr></thead><tbody>")
-    # Hosts without a result come right after the not ready ones.
-    unreported_rows = [
-        "<tr data-host=\"%s\" data-status=\"no_result\" data-search=\"%s\"><th class=\"host\">%s"
-        "<span class=\"badge b-no_result\">no result</span></th><td class=\"count\">\u2013</td>"
-        "<td class=\"muted noresult\" colspan=\"%d\">%s</td></tr>"
-        % (_e(name), _e(("%s no result %s" % (name, message)).lower()), _e(name), max(1, len(fleet.columns)),
-           _e(message or "no result: the host was unreachable or failed before the probe returned"))
-        for name, message in fleet.unreported]
-    severity = {"not_ready": 0, "warning": 2, "ready": 3}
-    for name, report in sorted(fleet.hosts, key=lambda h: (severity[fleet.status(h[1])], h[0])):
-        status = fleet.status(report)
-        if status != "not_ready" and unreported_rows:
-            w("".join(unreported_rows))
-            unreported_rows = []
-        cells = fleet.cells(report)
-        probed = [ep for _c, ep in cells if ep is not None and ep.get("probeable", True)]
-        ok = sum(1 for ep in probed if ep.get("ok"))
-        search = [name, _STATUS_TEXT[status]] + [
-            "%s %s %s" % (c["label"], ep.get("failed_stage") or "", ep.get("error") or "")
-            for c, ep in cells if ep is not None and _verdict.failed(ep)]
-        inputs = report.get("inputs") or {}
-        tip = "; ".join("%s: %s" % (k.replace("_", " "), _text(inputs[k]))
-                        for k in PER_HOST_INPUTS if k in inputs)
-        w("<tr data-host=\"%s\" data-status=\"%s\" data-search=\"%s\"><th class=\"host\" title=\"%s\">%s"
-          "<span class=\"badge b-%s\">%s</span></th><td class=\"count\" title=\"reachable / probed\">%d/%d</td>"
-          % (_e(name), status, _e(" ".join(search).lower()), _e(tip), _e(name), status, _e(_STATUS_TEXT[status]),
-             ok, len(probed)))
-        for column, ep in cells:
-            w(_cell(column, ep, fleet.fail_on_of(report)))
-        w("</tr>")
-    w("".join(unreported_rows))
-    w("</tbody></table></div></section>")
+    w("</tr></thead><tbody></tbody></table></div>")
+    w("<script type=\"application/json\" id=\"matrix-data\">%s</script></section>" % _script_json(_matrix_data(fleet)))
 
-    # -- failures by cause
-    groups = fleet.failures()
-    no_result_done = False
-    w("<section id=\"causes\"><h2>Failures by cause</h2>")
-    if not groups and not fleet.unreported:
-        w("<p class=\"muted\" id=\"no-failures\">No endpoint failed.</p>")
-    for cause, items in groups:
-        if not cause["blocking"] and fleet.unreported and not no_result_done:
-            _no_result_group(w, fleet)
-            no_result_done = True
-        hosts = sorted(set(h for h, _ep in items))
-        w("<details class=\"cause%s\" open data-cause=\"%s\" data-endpoints=\"%d\" data-hosts=\"%d\">"
-          % (" blocking" if cause["blocking"] else "", _e(cause["key"]), len(items), len(hosts)))
-        w("<summary>%s \u2013 %d endpoint%s on %d host%s%s</summary>"
-          % (_e(cause["title"]), len(items), "" if len(items) == 1 else "s", len(hosts), "" if len(hosts) == 1 else "s",
-             "" if cause["blocking"] else " (optional endpoints only)"))
-        w("<div class=\"fix\" data-owner=\"%s\"><b>Fix</b> (%s): %s</div>"
-          % (_e(cause["owner"]), _e(cause["owner_label"]), _e(cause["fix"])))
-        w("<table class=\"items\"><thead><tr><th>host</th><th>endpoints</th><th>error</th></tr></thead><tbody>")
-        per_host = []
-        for host, ep in items:
-            if not per_host or per_host[-1][0] != host:
-                per_host.append((host, []))
-            per_host[-1][1].append(ep)
-        for host, eps in per_host:
-            labels = ["%s%s" % (_endpoint_label(ep), "" if ep.get("required", True) else " (optional)") for ep in eps]
-            errors = [str(ep.get("error") or "") for ep in eps]
-            more = "" if len(eps) == 1 else " <span class=\"muted\">(+%d similar)</span>" % (len(eps) - 1)
-            w("<tr data-search=\"%s\" data-host=\"%s\" data-endpoints=\"%d\"><td>%s</td><td>%s</td>"
-              "<td class=\"err\" title=\"%s\">%s%s</td></tr>"
-              % (_e(("%s %s %s" % (host, " ".join(labels), " ".join(errors))).lower()), _e(host), len(eps), _e(host),
-                 _e(", ".join(labels)), _e("\n".join(errors)), _e(errors[0]), more))
-        w("</tbody></table></details>")
-    if fleet.unreported and not no_result_done:
-        _no_result_group(w, fleet)
-    w("</section>")
+    _causes(w, fleet)
 
     # -- not probeable
-    skipped = [c for c in fleet.columns if not c["probeable"]]
     if skipped:
         w("<section id=\"not-probeable\"><h2>Not probeable</h2><p class=\"muted\">Wildcard names have no single "
           "host to test: allow them by name in the proxy or firewall, or by service tag.</p>"
-          "<table class=\"items\"><thead><tr><th>name</th><th>purpose</th><th>why</th></tr></thead><tbody>")
+          "<table class=\"items\"><thead><tr><th>name</th><th>purpose</th><th>what to do</th></tr></thead><tbody>")
         for column in skipped:
-            w("<tr data-search=\"%s\"><td>%s</td><td>%s</td><td>%s</td></tr>"
-              % (_e(column["label"].lower()), _e(column["label"]), _e(column["purpose"]), _e(column["reason"])))
+            w("<tr data-pattern=\"%s\"><td>%s</td><td>%s</td><td>%s</td></tr>"
+              % (_e(column.get("pattern") or ""), _e(column["label"]), _e(column["purpose"]),
+                 _e(not_probeable_hint(column, params))))
         w("</tbody></table></section>")
+
+    # -- parameters
+    w("<section id=\"parameters\"><h2>Run</h2><dl class=\"params\">")
+    rows = [("generated (UTC)", fleet.generated)]
+    names = (("cloud", "cloud"), ("region", "region"), ("edition", "edition"), ("scenarios", "scenarios"),
+             ("stage", "stage"), ("private_link", "private link"), ("proxy_url", "proxy"), ("fail_on", "fail on"),
+             ("timeout", "timeout (s)"), ("min_tls_version", "minimum TLS"), ("ansible_version", "ansible-core"))
+    for key, label in names:
+        if key in params:
+            rows.append((label, params[key]))
+    for key in sorted(k for k in params if k not in dict(names)):
+        rows.append((key, params[key]))
+    for label, value in rows:
+        w("<div><dt>%s</dt><dd data-param=\"%s\">%s</dd></div>" % (_e(label), _e(label), _e(_text(value))))
+    w("</dl></section>")
     w("</main><footer>Full results: preflight.json and hosts/&lt;host&gt;.json next to this page; JUnit XML: "
       "preflight.junit.xml.</footer>")
     w("<script>%s</script></body></html>\n" % _JS)
@@ -766,7 +833,8 @@ def _seconds(ep):
 def render_junit(data, suite_name="arcready.network preflight"):
     """JUnit XML: a testsuite per host, a testcase per endpoint; failed endpoints are failures (type = the failed
     stage, optional ones marked so in the message), not probeable ones skipped, hosts without a result errors."""
-    fleet = Fleet(data)
+    fleet = data if isinstance(data, Fleet) else Fleet(data)
+    data = fleet.data
     timestamp = fleet.generated.rstrip("Z") or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
     root = ET.Element("testsuites", name=_x(suite_name))
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0, "time": 0.0}

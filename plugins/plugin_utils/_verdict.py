@@ -216,6 +216,13 @@ def no_result(result, secrets=()):
         return "the probe task ran out of time after %s s and was stopped" % result["timedout"].get("period", "?")
     if result.get("unreachable"):
         return "unreachable: %s" % redact(to_native(result.get("msg") or ""), secrets)
-    message = redact(to_native(result.get("msg") or "the probe returned no result"), secrets)
+    message = redact(to_native(result.get("msg") or "the probe returned no result"), secrets)[:500]
     rc = result.get("rc")
-    return message if rc in (None, 0) else "%s (exit status %s)" % (message, rc)
+    if rc not in (None, 0):
+        message = "%s (exit status %s)" % (message, rc)
+    # When Ansible could only say it did not understand the module ("MODULE FAILURE"), the module's last words.
+    for key in ("exception", "module_stderr", "module_stdout"):
+        text = to_native(result.get(key) or "").strip()
+        if text:
+            return "%s; %s: %s" % (message, key.replace("_", " "), redact(text.splitlines()[-1][:300], secrets))
+    return message

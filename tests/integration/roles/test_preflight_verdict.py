@@ -4,8 +4,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The preflight's verdict as a person reads it, from a real run of playbooks/preflight.yml against localhost.
 
-Five loopback endpoints that refuse: the play fails after writing the reports, and the message names the first
-three as host:port (stage): error, then the rest by host:port with where to look. A comma-separated string of
+Five loopback endpoints that refuse: after writing the reports the host fails (counted in the stats) with a short
+message pointing at the fleet summary, which names the counts, the work item and who acts, cloud, region (loudly:
+it was not set) and edition. A comma-separated string of
 scenarios reaches the probe as a list, and a relative arc_report_dir lands under the directory the run started in.
 """
 
@@ -42,15 +43,17 @@ def test_verdict_names_the_first_failures_and_counts_the_rest(tmp_path):
     done = _run(tmp_path, {"arc_probe_endpoints": [{"host": "127.0.0.1", "port": p} for p in ports],
                            "arc_scenarios": "ssh,esu", "arc_report_dir": "reports"})
     assert done.returncode != 0, done.stdout
-    message = re.search(r'"msg": "(5 required endpoint\(s\) unreachable from localhost: [^"]*)"', done.stdout)
-    assert message, done.stdout
-    text = message.group(1)
-    named = re.findall(r"127\.0\.0\.1:(\d+) \(tcp\): TCP connect to 127\.0\.0\.1:\d+ was refused", text)
-    assert len(named) == 3, text
-    rest = re.search(r"and 2 more \(127\.0\.0\.1:(\d+), 127\.0\.0\.1:(\d+)\): see the table above and (\S+)", text)
-    assert rest, text
-    assert sorted(int(p) for p in named + list(rest.groups()[:2])) == sorted(ports)
-    assert rest.group(3) == str(tmp_path / "reports" / "preflight.html")
+    # The host fails in the stats (AWX counts it), with a short message: the fleet summary says why.
+    fatal = re.findall(r'^fatal: \[(\S+)\]: FAILED! => (.*)$', done.stdout, re.M)
+    assert len(fatal) == 1 and fatal[0][0] == "localhost", done.stdout
+    text = json.loads(fatal[0][1])["msg"]
+    assert text == "localhost is not ready (arc_fail_on=required): see the fleet summary above and %s" % (
+        tmp_path / "reports" / "preflight.html")
+    assert re.search(r"^localhost\s+: ok=\d+ .*failed=1 ", done.stdout, re.M)
+    summary = done.stdout[done.stdout.index("Show the fleet summary"):]
+    assert "checked: cloud AzureCloud, region eastus, edition 2026-06 -- WARNING: arc_region is not set" in summary
+    assert "hosts: 0 ready, 1 not ready, 0 no result (of 1); checks: 0 ok, 5 failed" in summary
+    assert "1 host: TCP: connection refused" in summary and "who acts: network / firewall team" in summary
 
     report = json.loads((tmp_path / "reports" / "hosts" / "localhost.json").read_text())
     assert report["warnings"] == []

@@ -8,7 +8,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
 import os
 import re
 import subprocess
@@ -16,6 +15,7 @@ import sys
 
 import pytest
 
+import four_hosts
 from servers import refused_port
 
 PLAY = """
@@ -41,11 +41,7 @@ PLAY = """
 def _run(tmp_path, *args, callbacks="arcready.network.preflight_progress"):
     playbook = tmp_path / "play.yml"
     playbook.write_text(PLAY % {"port": refused_port()})
-    inventory = tmp_path / "hosts.json"
-    hosts = dict(("h%d" % i, {}) for i in range(1, 5))
-    hosts["h4"] = {"ansible_python_interpreter": "/nonexistent/python3"}
-    inventory.write_text(json.dumps({"all": {"hosts": hosts, "vars": {
-        "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}))
+    inventory = four_hosts.inventory(tmp_path)
     env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORKS="4")
     env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
     if callbacks:
