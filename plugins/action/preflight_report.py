@@ -59,6 +59,11 @@ def normalise_input(name, value):
     return plain(value)
 
 
+def no_result_why(result):
+    """Why a host has no result (the role's words, _verdict.no_result), or that it never reached the probe."""
+    return (_verdict.no_result(result) if isinstance(result, dict) and result else None) or NO_RESULT
+
+
 def read_report(path, option):
     """(report, problem): a fleet report read from ``path``, or None and why it cannot be used."""
     try:
@@ -119,9 +124,8 @@ class ActionModule(ActionBase):
             result = variables.get(args["result_var"])
             if host not in active or not isinstance(result, dict) or "endpoints" not in result \
                     or result.get("failed") or result.get("unreachable"):
-                why = _verdict.no_result(result) if isinstance(result, dict) and result else None
                 # No host name in it: hosts without a result are grouped by why.
-                unreported[host] = _proxy.redact((why or NO_RESULT)[:500])
+                unreported[host] = _proxy.redact(no_result_why(result)[:800])
                 continue
             inputs = {}
             for name, var in args["inputs"].items():
