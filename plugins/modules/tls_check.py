@@ -340,7 +340,7 @@ def serve_once(version, cert, key, ciphers="ALL:@SECLEVEL=0", timeout=10):
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
     listener.settimeout(timeout)
-    seen = {}
+    seen = {"handshaken": threading.Event()}
 
     def accept():
         try:
@@ -350,6 +350,7 @@ def serve_once(version, cert, key, ciphers="ALL:@SECLEVEL=0", timeout=10):
                 tls = ctx.wrap_socket(conn, server_side=True)
                 seen["shared"] = [c[0] for c in (tls.shared_ciphers() or ())]
                 seen["cipher"] = (tls.cipher() or (None,))[0]
+                seen["handshaken"].set()
                 # Wait for the client to hang up: closing first makes OpenSSL 3 clients report an unexpected EOF.
                 while tls.recv(1024):
                     pass
@@ -359,6 +360,7 @@ def serve_once(version, cert, key, ciphers="ALL:@SECLEVEL=0", timeout=10):
         except OSError:
             pass
         finally:
+            seen["handshaken"].set()
             listener.close()
 
     thread = threading.Thread(target=accept)
@@ -380,11 +382,27 @@ def negotiated(output):
     return match.group(1), match.group(2)
 
 
-def _client(cli, port, timeout):
-    """The system-default OpenSSL client against a loopback server: (protocol, cipher) or (None, None)."""
-    _rc, text, _err = run([cli, "s_client", "-connect", "127.0.0.1:%d" % port, "-servername", "localhost"],
-                          timeout=timeout)
-    return negotiated(text)
+def _client(cli, port, timeout, seen=None):
+    """The system-default OpenSSL client against a loopback server: (protocol, cipher) or (None, None).
+
+    With ``seen`` (from serve_once) the client keeps the connection until the server has finished its side of the
+    handshake: a TLS 1.3 client that hangs up at once can leave the server without the client's Finished, and so
+    without the list of suites the client offered."""
+    argv = [cli, "s_client", "-connect", "127.0.0.1:%d" % port, "-servername", "localhost"]
+    if seen is None:
+        return negotiated(run(argv, timeout=timeout)[1])
+    deadline = time.monotonic() + timeout
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError:
+        return None, None
+    try:
+        seen["handshaken"].wait(max(0.0, deadline - time.monotonic()))
+        text = proc.communicate(input=b"", timeout=max(0.1, deadline - time.monotonic()))[0]
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        text = proc.communicate()[0]
+    return negotiated(text.decode("utf-8", "replace"))
 
 
 def measure(cli, cert, key, timeout):
@@ -432,7 +450,7 @@ def cipher_suites(cli, cert, key, timeout):
             out["offered"][version] = []
             out["negotiated"][version] = None
             continue
-        protocol, cipher = _client(cli, port, timeout)
+        protocol, cipher = _client(cli, port, timeout, seen)
         thread.join(timeout)
         out["offered"][version] = [names[c] for c in names if c in seen.get("shared", ())]
         out["negotiated"][version] = names.get(cipher) if protocol == version else None

@@ -266,7 +266,11 @@ def test_catalogue_region_end_to_end(run, pki, port_443):
     probed = [e for e in result["endpoints"] if e["probeable"]]
     assert probed and all(e["ok"] for e in probed), [e["error"] for e in probed if not e["ok"]]
     assert result["summary"]["not_probeable"] == len(rows) - len(probed)
-    assert sorted(h["host"] for _v, _s, _m, _t, h in tls.requests) == sorted(
+    # The regional HIS host is asked for on the global host first (discovery), then every endpoint once.
+    requests = [(h["host"], t) for _v, _s, _m, t, h in tls.requests]
+    assert [r for r in requests if r[1].startswith("/discovery")] == [
+        ("gbl.his.arc.azure.com", "/discovery?location=eastus&api-version=2.1")]
+    assert sorted(host for host, target in requests if not target.startswith("/discovery")) == sorted(
         e["host"] for e in probed if e["port"] == 443)
     assert [r[3] for r in plain.requests] == ["/pkiops/certs"]
     assert "azgn*.servicebus.windows.net" in [e["host"] for e in result["endpoints"]]
