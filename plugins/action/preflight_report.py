@@ -19,7 +19,6 @@ import json
 import time
 
 from ansible.errors import AnsibleError
-from ansible.module_utils.common.text.converters import to_native
 from ansible.module_utils.common.validation import check_type_bool
 from ansible.plugins.action import ActionBase
 

@@ -20,7 +20,7 @@ from ansible_collections.arcready.network.plugins.plugin_utils._plain import pla
 
 def _call(name, func, report, *args):
     try:
-        return func(_report.plain(report), *args)
+        return func(_plain(report), *args)
     except (TypeError, ValueError, AttributeError, KeyError) as exc:
         raise AnsibleFilterError("arcready.network.%s: %s" % (name, to_native(exc)))
 

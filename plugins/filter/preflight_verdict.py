@@ -16,10 +16,9 @@ from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.arcready.network.plugins.module_utils._catalogue import CatalogueError
-from ansible_collections.arcready.network.plugins.module_utils._proxy import redact
 from ansible_collections.arcready.network.plugins.plugin_utils import _verdict
 from ansible_collections.arcready.network.plugins.plugin_utils._probe_args import expand
-from ansible_collections.arcready.network.plugins.plugin_utils._report import plain
+from ansible_collections.arcready.network.plugins.plugin_utils._plain import plain
 from ansible_collections.arcready.network.plugins.plugin_utils._secrets import proxy_secrets
 
 

@@ -14,7 +14,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.arcready.network.plugins.module_utils._proxy import ProxyError, parse, redact
-from ansible_collections.arcready.network.plugins.plugin_utils._report import plain
+from ansible_collections.arcready.network.plugins.plugin_utils._plain import plain
 from ansible_collections.arcready.network.plugins.plugin_utils._secrets import proxy_secrets
 
 

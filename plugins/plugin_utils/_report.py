@@ -32,7 +32,6 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
-from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.arcready.network.plugins.module_utils import _contract
 from ansible_collections.arcready.network.plugins.module_utils._proxy import redact
@@ -255,17 +254,6 @@ def _masked_report(data):
             if isinstance(ep, dict) else ep for ep in (report.get("endpoints") or [])]
         out["hosts"][_mask_text(name)] = masked
     return out
-
-
-def plain(value):
-    """Ansible's lazy and tagged containers as plain dicts and lists (the renderers only read them)."""
-    if isinstance(value, dict):
-        return dict((to_native(k), plain(v)) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, (str, bytes)):
-        return to_native(value)
-    return value
 
 
 def _endpoint_key(ep):
