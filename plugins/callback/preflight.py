@@ -113,8 +113,8 @@ class CallbackModule(DefaultCallback):
         self._done.add(name)
         total = max(self._total, len(self._done))
         width = len(str(total))
-        self._display.display("[%*d/%d] %s: %s" % (width, len(self._done), total, name,
-                                                    host_line(_data(result), outcome)))
+        self._display.display("[%*d/%d] %s: %s"
+                              % (width, len(self._done), total, name, host_line(_data(result), outcome)))
 
     def _banner(self, task):
         if self._last_task_banner != task._uuid:

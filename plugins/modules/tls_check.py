@@ -391,18 +391,23 @@ def _client(cli, port, timeout, seen=None):
     argv = [cli, "s_client", "-connect", "127.0.0.1:%d" % port, "-servername", "localhost"]
     if seen is None:
         return negotiated(run(argv, timeout=timeout)[1])
-    deadline = time.monotonic() + timeout
+    # s_client hangs up when its standard input ends: end it once the server is done, or at the deadline.
+    read_end, write_end = os.pipe()
+
+    def hang_up():
+        seen["handshaken"].wait(timeout)
+        os.close(write_end)
+
+    closer = threading.Thread(target=hang_up)
+    closer.daemon = True
+    closer.start()
     try:
-        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    except OSError:
-        return None, None
-    try:
-        seen["handshaken"].wait(max(0.0, deadline - time.monotonic()))
-        text = proc.communicate(input=b"", timeout=max(0.1, deadline - time.monotonic()))[0]
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        text = proc.communicate()[0]
-    return negotiated(text.decode("utf-8", "replace"))
+        text = run(argv, timeout=timeout, stdin=read_end)[1]
+    finally:
+        os.close(read_end)
+        seen["handshaken"].set()
+        closer.join(timeout)
+    return negotiated(text)
 
 
 def measure(cli, cert, key, timeout):

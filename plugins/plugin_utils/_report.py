@@ -625,7 +625,8 @@ def _matrix_data(fleet):
         rows.append([name, status, sum(1 for ep in probed if ep.get("ok")), len(probed),
                      [index(kinds, _cell_kind(c, ep, fail_on)) for c, ep in cells], index(tips, tip)])
     rows.extend(no_result)
-    ordered = lambda table: [k for k, _v in sorted(table.items(), key=lambda kv: kv[1])]  # noqa: E731
+    def ordered(table):
+        return [k for k, _v in sorted(table.items(), key=lambda kv: kv[1])]
     return {"cols": [c["key"] for c in fleet.columns], "cells": [list(k) for k in ordered(kinds)],
             "tips": ordered(tips), "rows": rows, "page": PAGE_SIZE}
 
@@ -699,8 +700,8 @@ def _causes(w, fleet):
           % (" blocking" if cause["blocking"] else "", _e(cause["key"]), endpoints, len(hosts)))
         counted = _plural(len(hosts), "host") if not endpoints else "%s on %s" % (
             _plural(endpoints, "endpoint"), _plural(len(hosts), "host"))
-        w("<summary>%s \u2013 %s%s</summary>" % (_e(cause["title"]), counted,
-                                                  "" if cause["blocking"] else " (optional endpoints only)"))
+        w("<summary>%s \u2013 %s%s</summary>"
+          % (_e(cause["title"]), counted, "" if cause["blocking"] else " (optional endpoints only)"))
         w("<div class=\"fix\" data-owner=\"%s\"><b>Fix</b> (%s): %s</div>"
           % (_e(cause["owner"]), _e(cause["owner_label"]), _e(cause["fix"])))
         w("<p class=\"hosts\">%s</p></details>" % _e(_groups_html.hosts_text(hosts)))

@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import re
 import resource
 import socket
 import threading
@@ -158,7 +159,9 @@ def test_silent_dns(pki, silent_dns):
     s = settings(pki, resolve={})
     result = within_budget(probe.probe_endpoint(endpoint(443), s), s)
     assert (result["failed_stage"], result["failed_reason"]) == ("dns", "dns.timeout"), result
-    assert "DNS lookup of %s timed out after 0.4 s" % HOST in result["error"]
+    # The wait is what was left of the stage's 0.4 s when the lookup started.
+    assert re.search(r"DNS lookup of %s timed out after 0\.(3\d*|4) s" % re.escape(HOST), result["error"]), result
+
 
 
 def test_silent_dns_behind_a_proxy_still_reaches_the_proxy(pki, lab, monkeypatch):
