@@ -625,6 +625,7 @@ def _matrix_data(fleet):
         rows.append([name, status, sum(1 for ep in probed if ep.get("ok")), len(probed),
                      [index(kinds, _cell_kind(c, ep, fail_on)) for c, ep in cells], index(tips, tip)])
     rows.extend(no_result)
+
     def ordered(table):
         return [k for k, _v in sorted(table.items(), key=lambda kv: kv[1])]
     return {"cols": [c["key"] for c in fleet.columns], "cells": [list(k) for k in ordered(kinds)],

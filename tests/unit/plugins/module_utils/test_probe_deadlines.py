@@ -163,7 +163,6 @@ def test_silent_dns(pki, silent_dns):
     assert re.search(r"DNS lookup of %s timed out after 0\.(3\d*|4) s" % re.escape(HOST), result["error"]), result
 
 
-
 def test_silent_dns_behind_a_proxy_still_reaches_the_proxy(pki, lab, monkeypatch):
     silent_dns = SilentResolver(names={HOST}).install(monkeypatch)
     lab._keep(silent_dns)  # released when the test ends
