@@ -44,8 +44,16 @@ def host_entry(result, inputs, agent_check=None):
     """A host's report entry; ``agent_check`` is the registered result of the role's azcmagent check, if any."""
     entry = dict((key, result[key]) for key in RESULT_KEYS if key in result)
     entry.setdefault("endpoints", [])
-    # The controller's structured warnings ({code, message}); Ansible strips ``warnings`` from registered results.
-    entry["warnings"] = list((result.get("verdict") or {}).get("warnings") or entry.get("warnings") or [])
+    # Structured warnings ({code, message}): the controller's verdict warnings, then the module's own (the catalogue,
+    # HIS discovery), which carry no code. Ansible 2.19 may strip ``warnings`` from a registered result.
+    structured = list((result.get("verdict") or {}).get("warnings") or [])
+    shown = set(w.get("message") for w in structured if isinstance(w, dict))
+    for warning in entry.get("warnings") or []:
+        text = warning.get("message") if isinstance(warning, dict) else str(warning)
+        if text not in shown:
+            shown.add(text)
+            structured.append(warning if isinstance(warning, dict) else {"code": None, "message": text})
+    entry["warnings"] = structured
     entry["inputs"] = inputs
     entry["agent_drift"] = _agent_drift.from_check(agent_check, entry["endpoints"])
     if entry["agent_drift"] and entry["agent_drift"]["warning"]:

@@ -142,21 +142,24 @@ def fatal_output(name):
 
 
 def assert_host_failed_for_required(name, failing_hosts):
-    """The preflight failed this host because of these required endpoints: the failure says "required" and
-    carries each one's error (naming the endpoint, its address, or giving its error sentence)."""
+    """The preflight failed this host because of these required endpoints: its verdict task failed it (not ready
+    under arc_fail_on=required), and its group in the fleet report, the work item, has each one as a blocking
+    failure, with no optional endpoint among them."""
     assert run()["rc"] != 0
     assert recap(name)["failed"] == 1, recap(name)
     text = fatal_output(name)
-    assert text, "no failure output for %s" % name
-    assert "required" in text, text[:2000]
-    addresses = lab()["hosts"]
-    endpoints = dict((e["host"], e) for e in probed(report(name)))
+    assert "%s is not ready (arc_fail_on=required)" % name in text, text[:2000]
+    rep = report(name)
+    assert rep["verdict"]["status"] == "not_ready", rep["verdict"]
+    endpoints = dict((e["host"], e) for e in probed(rep))
+    groups = [g for g in fleet()["groups"] if name in g["hosts"]]
+    assert len(groups) == 1, groups
+    blocking = set(f["host"] for f in groups[0]["failures"] if f["blocking"])
     for host in failing_hosts:
         ep = endpoints[host]
         assert ep["required"] and not ep["ok"], host
-        named = host in text or (host in addresses and addresses[host]["public"] + ":" in text)
-        assert named or ep["error"] in text, "%s not in the failure of %s: %s" % (host, name, text[:1500])
+        assert host in blocking, "%s is not a blocking failure of %s's group: %s" % (host, name, groups[0])
     # Optional endpoints that failed are not what failed the host.
     for ep in endpoints.values():
         if not ep["ok"] and not ep["required"]:
-            assert ep["host"] not in text, "optional %s in the failure of %s" % (ep["host"], name)
+            assert ep["host"] not in blocking, "optional %s blocks %s" % (ep["host"], name)
