@@ -10,7 +10,7 @@ PLAIN, AUTH, NOAUTH = "arcpf-proxy", "arcpf-proxy-auth", "arcpf-proxy-noauth"
 
 
 def _proxy_display(url, creds=False):
-    return url.replace("http://", "http://***@") if creds else url
+    return url.replace("http://", "http://********@") if creds else url
 
 
 def test_report_shape(host):
