@@ -39,6 +39,7 @@ CALLBACKS = [c for c in os.environ.get("ARC_BENCH_CALLBACKS", "arcready.network.
 
 sys.path.insert(0, UNIT)
 sys.path.insert(0, os.path.join(UNIT, "reports"))
+sys.path.insert(0, os.path.join(os.path.dirname(UNIT), "integration"))  # chromium.py, the integration suite's
 import conftest  # noqa: E402,F401  (makes ansible_collections.arcready.network importable, sets the env for children)
 
 
