@@ -58,7 +58,7 @@ def test_credentials_are_redacted_and_warned_about():
     assert password not in json.dumps(rep)
     assert password not in json.dumps(v.fleet())
     assert password not in v.run()["stdout"]
-    assert any("credentials" in w["message"] for w in rep["warnings"]), rep["warnings"]
+    assert "proxy.credentials" in [w["code"] for w in rep["warnings"]], rep["warnings"]
 
 
 def test_without_credentials_the_proxy_stage_fails_with_407():

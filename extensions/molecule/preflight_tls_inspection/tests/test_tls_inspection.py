@@ -32,7 +32,7 @@ def test_every_https_endpoint_flagged_as_inspection(host):
             assert "does not trust" in ep["error"], ep["error"]
             assert ep["tls_version"] is None, where
     assert rep["summary"]["tls_inspection"] == len(https)
-    assert any("inspection" in w["message"] for w in rep["warnings"]), rep["warnings"]
+    assert "tls_inspection.detected" in [w["code"] for w in rep["warnings"]], rep["warnings"]
     assert rep["proxy"] == lab["proxies"]["mitm"]
 
 
