@@ -55,9 +55,11 @@ def test_set_stats_summary(run):
     assert summary["ready"] is False
     assert (summary["hosts_total"], summary["hosts_ready"], summary["hosts_warning"], summary["hosts_not_ready"],
             summary["hosts_no_result"]) == (7, 2, 1, 4, 0)
-    assert {"tcp_timeout", "tls_inspection", "proxy_auth", "tls_version"} <= set(summary["causes"])
+    causes = set(summary["causes"])  # keyed on reason codes
+    assert {"tcp.timeout", "proxy.auth_required"} <= causes, causes
+    assert [c for c in causes if c.startswith("tls_inspection.")] and [c for c in causes if c.startswith("tls.")], causes
     # arcrp-dropped: two required and the telemetry host; arcrp-telemetry: the telemetry host.
-    assert summary["causes"]["tcp_timeout"] == dict(summary["causes"]["tcp_timeout"], endpoints=4, hosts=2)
+    assert summary["causes"]["tcp.timeout"] == dict(summary["causes"]["tcp.timeout"], endpoints=4, hosts=2)
 
 
 def test_progress(run):
