@@ -171,11 +171,6 @@ import threading
 import time
 import warnings
 
-try:
-    from urllib.parse import unquote
-except ImportError:  # pragma: no cover - Python 2 is not supported on targets
-    from urllib import unquote  # type: ignore
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.arcready.network.plugins.module_utils import _proxy
@@ -620,16 +615,6 @@ def handshake(cli, cli_version, host, port, timeout, ca_path, proxy):
     return _proxy.redact(out, secrets)
 
 
-def _hide_url_secret(module, url):
-    """Mask a password written inside proxy_url, raw or encoded, before anything (even a parse error) echoes it."""
-    text = re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*://", "", (url or "").strip())
-    if "@" not in text:
-        return
-    password = text.rsplit("@", 1)[0].partition(":")[2]
-    for value in _proxy.secret_forms(password, unquote(password)):
-        module.no_log_values.add(value)
-
-
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -660,7 +645,8 @@ def main():
     if p["ca_path"] and not os.path.isfile(p["ca_path"]):
         module.fail_json(msg="ca_path %s is not a file on this host; give a PEM bundle of CA certificates"
                          % p["ca_path"])
-    _hide_url_secret(module, p["proxy_url"])
+    # Before anything (even a parse error) echoes it: every form of a password typed inside proxy_url.
+    module.no_log_values.update(_proxy.url_secrets(p["proxy_url"]))
     try:
         proxy = pick_proxy(module, p["proxy_url"], p["proxy_username"], p["proxy_password"]) if host else None
     except _proxy.ProxyError as exc:
