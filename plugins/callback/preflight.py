@@ -56,6 +56,12 @@ def _host(result):
 
 
 def _data(result):
+    # ansible-core 2.19's ``result`` deep-copies the whole result into native types for each task result; the
+    # host line reads a few fields of it, so it reads the result as received (a large fleet's controller spent
+    # more time in that copy than in the line), unless no_log asks for the censored copy.
+    raw = getattr(result, "_return_data", None)
+    if isinstance(raw, dict) and not raw.get("_ansible_no_log") and getattr(_task(result), "no_log", None) is not True:
+        return raw
     data = getattr(result, "result", None)
     return data if isinstance(data, dict) else (result._result or {})
 

@@ -14,11 +14,6 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_native
 
-try:
-    import netaddr
-except ImportError:  # pragma: no cover - reported when the filter is used
-    netaddr = None
-
 # Community reports put the practical limit of Windows Defender Firewall at about 1000 addresses per rule.
 DEFAULT_SIZE = 1000
 _FAMILIES = {"4": (4,), "6": (6,), "both": (4, 6)}
@@ -38,7 +33,11 @@ def _prefix(item):
 
 def address_chunks(addresses, size=DEFAULT_SIZE, merge=True, ip_version="both"):
     """Merge ``addresses`` (IPs or CIDR prefixes) and split them into lists of at most ``size`` prefixes."""
-    if netaddr is None:
+    # Imported here, not at the top: Ansible loads every filter file of a collection to find any one of its
+    # filters, in each worker process, and netaddr's import alone costs a large fleet's controller seconds.
+    try:
+        import netaddr
+    except ImportError:
         raise AnsibleFilterError("arcready.network.address_chunks needs the netaddr Python library on the controller "
                                  "(pip install netaddr)")
     if isinstance(addresses, (str, dict)) or addresses is None:

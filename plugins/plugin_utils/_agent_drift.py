@@ -18,6 +18,7 @@ import json
 import re
 
 MAX_OUTPUT = 1024 * 1024
+AGENT_MARK = "arc-agent-check: "
 _URL = re.compile(r"(?i)\bhttps?://([a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?)(?::\d+)?(?:/[^\s|\"']*)?")
 _HEADER = re.compile(r"(?i)^\s*ENDPOINT\s*\|")
 
@@ -130,6 +131,10 @@ def from_check(check, endpoints):
     """The drift entry for a registered result of the role's agent check, or None (skipped, or no agent)."""
     if not isinstance(check, dict) or check.get("skipped") or check.get("rc") in (None, NO_AGENT):
         return None
-    # The role's wrapper names the agent it ran on its first line of stderr.
-    agent = (str(check.get("stderr") or "").splitlines() or [None])[0]
+    # The role's wrapper names the agent it ran on a marked line of stderr (a login banner may come first).
+    agent = None
+    for line in str(check.get("stderr") or "").splitlines():
+        if line.startswith(AGENT_MARK):
+            agent = line[len(AGENT_MARK):].strip()
+            break
     return report(check.get("stdout"), endpoints, rc=check.get("rc"), agent=agent)

@@ -2,7 +2,7 @@
 # Build the lab base images localhost/arcready-lab-debian:{11,12,13} with debootstrap
 # (minbase) and `podman import`. Cached by tag: an image that already exists is skipped.
 #
-# Usage: tests/lab/images.sh [11] [12] [13] [services]   (default: 11 12 13)
+# Usage: tests/lab/images.sh [11] [12] [13] [services] [roles]   (default: 11 12 13)
 #        FORCE=1 tests/lab/images.sh 12                  (rebuild even if present)
 # "services" builds localhost/arcready-lab-services:12 (Debian 12 + tinyproxy + mitmproxy from PyPI, installed
 # offline in the image from a wheelhouse built on this machine): the image of the lab's service container.
@@ -138,8 +138,32 @@ build_services() {
   echo "images.sh: built $tag in $(( $(date +%s) - t0 ))s"
 }
 
-targets=("$@")
-[[ ${#targets[@]} -eq 0 ]] && targets=(11 12 13)
+# "roles" builds the molecule role scenarios' images (extensions/molecule/_roles/Containerfile.j2 on each base
+# image) ahead of time: molecule builds them again in its create step, which then finds every layer in podman's
+# build cache instead of spending its first scenario's minutes in apt inside the image.
+ROLE_CONTAINERFILE="$HERE/../../extensions/molecule/_roles/Containerfile.j2"
+ROLE_IMAGE="${ARCLAB_ROLE_IMAGE:-localhost/arcready-lab-role}"
+build_roles() {
+  local dir v pids=() failed=0
+  dir="$(mktemp -d /var/tmp/arclab-roles.XXXXXX)"
+  for v in 11 12 13; do
+    mkdir -p "$dir/$v"
+    sed "s|{{ item.image }}|${IMAGE}:$v|" "$ROLE_CONTAINERFILE" >"$dir/$v/Dockerfile"
+    ( start=$(date +%s)
+      podman build -q -t "$ROLE_IMAGE:$v" -f "$dir/$v/Dockerfile" "$dir/$v" >"$dir/$v.log" 2>&1 &&
+        echo "images.sh: built $ROLE_IMAGE:$v (molecule's role image layers) in $(( $(date +%s) - start ))s" ) &
+    pids+=($!)
+  done
+  for v in "${pids[@]}"; do wait "$v" || failed=1; done
+  if (( failed )); then tail -n 20 "$dir"/*.log >&2; fi
+  rm -rf "$dir"
+  return "$failed"
+}
+
+targets=()
+roles=0
+for t in "$@"; do if [[ "$t" == roles ]]; then roles=1; else targets+=("$t"); fi; done
+if (( $# == 0 )); then targets=(11 12 13); fi
 build_target() { if [[ "$1" == services ]]; then build_services; else build_one "$1"; fi; }
 
 # Images are built side by side (ARCLAB_JOBS at a time, default 4): debootstrap mostly waits on the
@@ -152,6 +176,7 @@ for t in "${targets[@]}"; do
 done
 if (( ${#todo[@]} <= 1 || jobs_max <= 1 )); then
   for t in "${todo[@]}"; do build_target "$t"; done
+  if (( roles )); then build_roles; fi
   exit 0
 fi
 logs="$(mktemp -d /var/tmp/arclab-images.XXXXXX)"
@@ -167,4 +192,5 @@ for t in "${todo[@]}"; do
   else echo "images.sh: building $t failed:" >&2; tail -n 40 "$logs/$t.log" >&2; failed=1; fi
 done
 rm -rf "$logs"
+if (( roles && ! failed )); then build_roles || failed=1; fi
 exit "$failed"

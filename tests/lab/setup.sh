@@ -4,10 +4,10 @@
 #   2. /etc/containers/containers.conf with the settings measured to work here (runc, cgroupfs, ulimits),
 #      written only when the file is missing, and network_backend = "netavark" set in it in any case;
 #   3. base images localhost/arcready-lab-debian:{11,12,13} and localhost/arcready-lab-services:12
-#      (debootstrap + podman import; cached by tag);
+#      (debootstrap + podman import; cached by tag), and the role scenarios' image layers (images.sh roles);
 #   4. the lab networks, the lab state (CA, server certificates for every catalogue name, proxy configs);
 #   5. the service container (tests/lab/lab.sh up), unless ARCLAB_NO_UP=1.
-# Env: ARCLAB_IMAGES="11 12 13 services" (what to build), ARCLAB_STATE, ARCLAB_CLOUD, ARCLAB_REGION.
+# Env: ARCLAB_IMAGES="11 12 13 services roles" (what to build), ARCLAB_STATE, ARCLAB_CLOUD, ARCLAB_REGION.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 t0=$(date +%s)
@@ -72,7 +72,7 @@ fi
 
 step "images"
 # shellcheck disable=SC2086
-"$HERE/images.sh" ${ARCLAB_IMAGES:-11 12 13 services}
+"$HERE/images.sh" ${ARCLAB_IMAGES:-11 12 13 services roles}
 
 if [[ -z "${ARCLAB_NO_UP:-}" ]]; then
   step "lab services"

@@ -11,6 +11,8 @@ __metaclass__ = type
 import ipaddress
 import os
 import random
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -112,7 +114,7 @@ def test_bad_ip_version():
 
 
 def test_missing_netaddr_is_reported(monkeypatch):
-    monkeypatch.setattr(module, "netaddr", None)
+    monkeypatch.setitem(sys.modules, "netaddr", None)  # what an import finds where netaddr is not installed
     with pytest.raises(AnsibleFilterError, match="needs the netaddr Python library"):
         address_chunks(["10.0.0.0/8"])
 
@@ -138,3 +140,22 @@ def test_documentation_matches_the_function():
     assert doc["options"]["merge"]["default"] is True
     assert doc["options"]["ip_version"]["default"] == "both"
     assert sorted(doc["options"]["ip_version"]["choices"]) == sorted(module._FAMILIES)
+
+
+def test_loading_the_collections_filters_does_not_import_netaddr():
+    # Ansible imports every filter file of the collection to resolve any one of its filters, in each worker.
+    code = ("import glob, importlib, os, sys\n"
+            "from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder\n"
+            "_AnsibleCollectionFinder(paths=os.environ['ANSIBLE_COLLECTIONS_PATH'].split(os.pathsep))._install()\n"
+            "for path in sorted(glob.glob(os.path.join(sys.argv[1], '*.py'))):\n"
+            "    name = os.path.splitext(os.path.basename(path))[0]\n"
+            "    importlib.import_module('ansible_collections.arcready.network.plugins.filter.' + name)\n"
+            "print(sorted(m for m in sys.modules if m.startswith('ansible_collections.arcready.network.plugins.filter.')))\n"
+            "print('netaddr' in sys.modules)\n")
+    directory = os.path.dirname(module.__file__)
+    done = subprocess.run([sys.executable, "-c", code, directory], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True)
+    assert done.returncode == 0, done.stderr
+    loaded, imported = done.stdout.splitlines()
+    assert "ansible_collections.arcready.network.plugins.filter.address_chunks" in loaded
+    assert imported == "False"

@@ -65,3 +65,20 @@ def test_a_name_no_pattern_covers_is_uncovered():
 def test_output_without_endpoints_says_what_came():
     with pytest.raises(drift.DriftError, match="printed no endpoint .*Error: unknown flag --json"):
         drift.compare("Error: unknown flag --json\n", [])
+
+
+def test_from_check_reads_the_role_tasks_result():
+    endpoints = build("AzureCloud", "ukwest")
+    # What the role's raw task registers: a login banner may come before the wrapper's marked stderr line.
+    check = {"rc": 0, "stdout": TABLE, "stderr": "Authorized use only\narc-agent-check: /opt/azcmagent/bin/azcmagent\n"}
+    entry = drift.from_check(check, endpoints)
+    assert entry["agent"] == "/opt/azcmagent/bin/azcmagent"
+    assert entry["rc"] == 0
+    assert entry["agent_only"] == ["ukw-ats.his.arc.azure.com"]
+    assert drift.from_check(dict(check, stderr="no mark here\n"), endpoints)["agent"] is None
+
+
+@pytest.mark.parametrize("check", [None, {"skipped": True}, {"rc": drift.NO_AGENT, "stdout": "", "stderr": ""},
+                                   {"stdout": TABLE}])
+def test_from_check_without_an_agent_run_is_none(check):
+    assert drift.from_check(check, build("AzureCloud", "ukwest")) is None
