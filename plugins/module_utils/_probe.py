@@ -114,6 +114,18 @@ class Settings:
         self.resolve = dict((key.lower(), value.strip("[]")) for key, value in (resolve or {}).items())
         self.private_link = private_link
         self.check_inspection = check_inspection
+        self._tls_lock = threading.Lock()
+        self._tls_context = None
+
+    def tls_context(self):
+        """The verifying client context all handshakes of the run share, built on first use: loading a CA bundle
+        costs milliseconds and a probe makes dozens of handshakes; an SSLContext may be shared between threads."""
+        with self._tls_lock:
+            if self._tls_context is None:
+                ctx = ssl.create_default_context(cafile=self.ca_path)
+                ctx.minimum_version = _TLS_VERSIONS[self.min_tls_version]
+                self._tls_context = ctx
+            return self._tls_context
 
 
 def is_private(address):
@@ -771,8 +783,7 @@ def _handshake(sock, ep, settings, use_proxy, addresses, budget):
     silent = ("TLS handshake with %s timed out after %s: the connection opened but nothing answered the TLS hello "
               "(a firewall or proxy filtering TLS?)" % (ep["host"], _seconds(round(min(budget.left(),
                                                                                        budget.timeout), 3))))
-    ctx = ssl.create_default_context(cafile=settings.ca_path)
-    ctx.minimum_version = _TLS_VERSIONS[settings.min_tls_version]
+    ctx = settings.tls_context()
     tls = None
     try:
         tls = ctx.wrap_socket(sock, server_hostname=_sni(ep["host"]), do_handshake_on_connect=False)

@@ -17,6 +17,7 @@ __metaclass__ = type
 import json
 import socket
 import ssl
+import threading
 import time
 
 import pytest
@@ -623,3 +624,25 @@ def test_direct_ipv6_request_names_the_bracketed_host(pki, lab):
     assert result["ok"] is True, result
     method, target, headers = proxy.requests[0]
     assert (method, target, headers["host"]) == ("GET", "http://[::1]:%d/x" % origin.port, "[::1]:%d" % origin.port)
+
+
+def test_handshakes_of_a_run_share_one_verifying_context(monkeypatch):
+    # Loading the system CA bundle costs tens of milliseconds; a probe makes dozens of handshakes.
+    built = []
+    real = ssl.create_default_context
+
+    def counting(*args, **kwargs):
+        built.append(kwargs.get("cafile"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(probe.ssl, "create_default_context", counting)
+    settings = Settings(min_tls_version="1.3")
+    contexts = set()
+    threads = [threading.Thread(target=lambda: contexts.add(id(settings.tls_context()))) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(contexts) == 1 and built == [None]
+    assert settings.tls_context().minimum_version == ssl.TLSVersion.TLSv1_3
+    assert settings.tls_context().verify_mode == ssl.CERT_REQUIRED and settings.tls_context().check_hostname
