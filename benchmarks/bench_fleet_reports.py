@@ -10,11 +10,13 @@
 2. N simulated hosts (1,000; local connection) through playbooks/preflight.yml inside `unshare --net` (loopback
    only): every catalogue name mapped with arc_probe_resolve to a TLS stand-in on 127.0.0.1:443 (a fifth of the
    hosts get two names refused instead), 50 forks. Prints wall time, controller CPU per host (getrusage of the
-   children: ansible-playbook, its workers and, the hosts being local, the probe modules themselves), the report
-   writing time the action reports, and the console lines at default verbosity.
+   children, less the module processes: the hosts being local, their probe modules run on the same cores, and each
+   one's CPU is logged by GNU time in the interpreter wrapper), the hosts' module CPU, the report writing time the
+   action reports, the console lines at default verbosity, and the floor: ansible.builtin.ping on 100 of the hosts.
    Acceptance of issue 15 at 1,000 hosts: wall <= 360 s, CPU <= 0.4 s/host, reports < 10 s, console < 1,200 lines.
 
     python benchmarks/bench_fleet_reports.py [1] [2]    # ARC_BENCH_QUICK=1: 500 synthetic hosts, 100 simulated
+                                                        # (collection callback only)
 Needs root for part 2 (unshare, port 443 in the namespace); part 2 is skipped with a note otherwise.
 """
 
@@ -34,8 +36,10 @@ SYNTHETIC_HOSTS = 500 if QUICK else 5000
 SIMULATED_HOSTS = 100 if QUICK else 1000
 FORKS = 50
 REFUSED = ("management.azure.com", "eus.his.arc.azure.com")
-# Console lines are counted with the collection's stdout callback (the README's command) and Ansible's default.
-CALLBACKS = [c for c in os.environ.get("ARC_BENCH_CALLBACKS", "arcready.network.preflight,default").split(",") if c]
+# Console lines are counted with the collection's stdout callback (the README's command) and Ansible's default
+# (quick mode: the collection's only, one run of the fleet instead of two).
+CALLBACKS = [c for c in os.environ.get("ARC_BENCH_CALLBACKS", "arcready.network.preflight" if QUICK else
+                                       "arcready.network.preflight,default").split(",") if c]
 
 sys.path.insert(0, UNIT)
 sys.path.insert(0, os.path.join(UNIT, "reports"))
@@ -105,10 +109,54 @@ def chromium_load(page):
     return "%6.2f s (navigation to load event %.2f s; %d rows drawn)" % (seconds, nav / 1000.0, rows)
 
 
+FLOOR_HOSTS = 100  # the no-op module's cost per host does not depend on the fleet's size
+PING_PLAY = """
+- name: One no-op module per host, the floor of any module-based check
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Ping
+      ansible.builtin.ping:
+"""
+
+
+def _module_interpreter(workdir):
+    """An interpreter that appends each module process's CPU seconds to a file (GNU time), so the simulated hosts'
+    own work (their module processes, on the controller's cores here) is told apart from the controller's."""
+    path = os.path.join(workdir, "timed-python")
+    with open(path, "w") as stream:
+        stream.write('#!/bin/sh\nexec /usr/bin/time -a -o "$ARC_BENCH_MODULE_CPU" -f "%%U %%S" %s "$@"\n'
+                     % sys.executable)
+    os.chmod(path, 0o755)
+    return path
+
+
+def _playbook(playbook, inventory, workdir, callback, log):
+    """(wall s, CPU s of every child, CPU s of the module processes alone, module runs, output)."""
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_RETRY_FILES_ENABLED="0",
+               ANSIBLE_DEPRECATION_WARNINGS="0", ANSIBLE_HOST_KEY_CHECKING="0", ANSIBLE_STDOUT_CALLBACK=callback,
+               ARC_BENCH_MODULE_CPU=log)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    done = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook,
+                           "-i", inventory, "-f", str(FORKS)],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, env=env,
+                          cwd=workdir)
+    wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    modules = []
+    if os.path.exists(log):
+        with open(log) as stream:
+            modules = [sum(float(x) for x in line.split()) for line in stream
+                       if len(line.split()) == 2 and not line.startswith("Command")]
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, sum(modules), len(modules), done
+
+
 def inside(count, workdir, callback):
     """Part 2, run inside the network namespace: servers, inventory, the playbook; prints one JSON line."""
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
-    from servers import Certs, HTTPServer, catalogue_names
+    from servers import Certs, HTTPServer, TEST_CA_ORG, catalogue_names
     import pathlib
     pki = Certs(pathlib.Path(workdir), catalogue_names())
     server = HTTPServer(cert=pki.valid, status=404, host="127.0.0.1", port=443)
@@ -117,35 +165,36 @@ def inside(count, workdir, callback):
     names = [n for n in catalogue_names()]
     everywhere = dict((n, "127.0.0.1") for n in names)
     some_refused = dict(everywhere, **dict((n, "127.0.0.2") for n in REFUSED))
-    common = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable, "arc_probe_timeout": 5,
-              "arc_proxy_url": "none", "arc_region": "eastus", "arc_probe_ca_path": pki.ca_file,
-              "arc_probe_expected_issuers": ["trustme"], "arc_report_dir": os.path.join(workdir, "reports")}
-    from servers import TEST_CA_ORG
-    common["arc_probe_expected_issuers"] = [TEST_CA_ORG]
+    common = {"ansible_connection": "local", "ansible_python_interpreter": _module_interpreter(workdir),
+              "arc_probe_timeout": 5, "arc_proxy_url": "none", "arc_region": "eastus", "arc_probe_ca_path": pki.ca_file,
+              "arc_probe_expected_issuers": [TEST_CA_ORG], "arc_report_dir": os.path.join(workdir, "reports")}
     hosts = dict(("sim-%04d" % i, {"arc_probe_resolve": some_refused if i % 5 == 4 else everywhere})
                  for i in range(count))
     inventory = os.path.join(workdir, "inventory.json")
     with open(inventory, "w") as stream:
         json.dump({"all": {"vars": common, "hosts": hosts}}, stream)
-    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_RETRY_FILES_ENABLED="0",
-               ANSIBLE_DEPRECATION_WARNINGS="0", ANSIBLE_HOST_KEY_CHECKING="0", ANSIBLE_STDOUT_CALLBACK=callback)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.monotonic()
-    done = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
-                           os.path.join(ROOT, "playbooks", "preflight.yml"), "-i", inventory, "-f", str(FORKS)],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, env=env,
-                          cwd=workdir)
-    wall = time.monotonic() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall, cpu, module_cpu, module_runs, done = _playbook(
+        os.path.join(ROOT, "playbooks", "preflight.yml"), inventory, workdir, callback,
+        os.path.join(workdir, "module-cpu.txt"))
     server.stop()
+    floor_hosts = min(FLOOR_HOSTS, count)
+    floor_inventory = os.path.join(workdir, "floor-inventory.json")
+    with open(floor_inventory, "w") as stream:
+        json.dump({"all": {"vars": common, "hosts": dict(list(hosts.items())[:floor_hosts])}}, stream)
+    ping = os.path.join(workdir, "ping.yml")
+    with open(ping, "w") as stream:
+        stream.write(PING_PLAY)
+    floor_log = os.path.join(workdir, "floor-module-cpu.txt")
+    floor_cpu, floor_module_cpu = _playbook(ping, floor_inventory, workdir, callback, floor_log)[1:3]
     written = {}
     for line in done.stdout.splitlines():
         if '"reports: ' in line and "written in " in line:
             written["total_s"] = float(line.rsplit("written in ", 1)[1].split()[0])
     with open(os.path.join(workdir, "reports", "preflight.json")) as stream:
         doc = json.load(stream)
-    print(json.dumps({"rc": done.returncode, "wall": wall,
-                      "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+    print(json.dumps({"rc": done.returncode, "wall": wall, "cpu": cpu, "module_cpu": module_cpu,
+                      "module_runs": module_runs, "floor_hosts": floor_hosts, "floor_cpu": floor_cpu,
+                      "floor_module_cpu": floor_module_cpu,
                       "lines": len(done.stdout.splitlines()), "written": written, "hosts": len(doc["hosts"]),
                       "unreported": len(doc["unreported"]), "groups": [(g["count"], g["title"]) for g in doc["groups"]],
                       "tail": done.stdout.splitlines()[-5:], "callback": callback}))
@@ -183,8 +232,18 @@ def _print_simulated(figures):
           % (figures["callback"], figures["rc"], figures["hosts"], figures["unreported"]))
     print("   wall time                         %7.1f s   (%.3f s/host; target <= 360 s at 1,000)"
           % (figures["wall"], figures["wall"] / n))
-    print("   controller CPU                    %7.1f s   (%.3f s/host; target <= 0.4)"
-          % (figures["cpu"], figures["cpu"] / n))
+    controller = figures["cpu"] - figures["module_cpu"]
+    print("   controller CPU                    %7.1f s   (%.3f s/host; target <= 0.4): ansible-playbook, its workers"
+          % (controller, controller / n))
+    print("   simulated hosts' module runs      %7.1f s   (%.3f s/host, %d runs): the probe's Python on each host,"
+          " here on the controller's cores" % (figures["module_cpu"], figures["module_cpu"] / n, figures["module_runs"]))
+    print("   all CPU of the run                %7.1f s   (%.3f s/host)" % (figures["cpu"], figures["cpu"] / n))
+    floor_n = float(figures["floor_hosts"])
+    floor = figures["floor_cpu"] / floor_n
+    print("   floor: ansible.builtin.ping       %7.3f s/host in all, %.3f s/host controller, on %d of the hosts: "
+          "the role costs %.1fx one no-op module"
+          % (floor, (figures["floor_cpu"] - figures["floor_module_cpu"]) / floor_n, figures["floor_hosts"],
+             (figures["cpu"] / n) / max(floor, 1e-9)))
     written = figures["written"]
     print("   report writing (the action)       %7s s   (target < 10; collect %s, build %s, render %s, write %s)"
           % (written.get("total_s"), written.get("collect_s"), written.get("build_s"), written.get("render_s"),

@@ -27,7 +27,7 @@ APT_SANITY=(shellcheck rsync git)
 APT_INTEGRATION=(chromium chromium-driver fonts-dejavu-core mono-mcs mono-runtime nftables iproute2 openssl
                  ca-certificates util-linux squid)
 APT_LAB=(podman runc netavark aardvark-dns debootstrap nftables iproute2 uidmap slirp4netns fuse-overlayfs
-         ca-certificates openssl)
+         ca-certificates openssl time)
 
 log() { printf '\n=== %s\n' "$*"; }
 
