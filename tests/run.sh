@@ -47,7 +47,9 @@ setup() {  # suites...
     for suite in "$@"; do
         read -r -a wanted <<<"$(needs_apt "$suite")"
         for pkg in "${wanted[@]}"; do
-            dpkg -s "$pkg" >/dev/null 2>&1 || [[ " ${missing[*]} " == *" $pkg "* ]] || missing+=("$pkg")
+            # Installed, not merely known: a package removed but not purged still answers dpkg -s.
+            dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
+                [[ " ${missing[*]} " == *" $pkg "* ]] || missing+=("$pkg")
         done
         if needs_root "$suite"; then root_for+=("$suite"); fi
         if needs_lab "$suite"; then lab=1; fi
