@@ -245,9 +245,8 @@ def _print_simulated(figures):
           % (floor, (figures["floor_cpu"] - figures["floor_module_cpu"]) / floor_n, figures["floor_hosts"],
              (figures["cpu"] / n) / max(floor, 1e-9)))
     written = figures["written"]
-    print("   report writing (the action)       %7s s   (target < 10; collect %s, build %s, render %s, write %s)"
-          % (written.get("total_s"), written.get("collect_s"), written.get("build_s"), written.get("render_s"),
-             written.get("write_s")))
+    print("   report writing (the action)       %7s s   (target < 10; the action's own figure on the console)"
+          % written.get("total_s"))
     print("   console lines                     %7d     (%.2f per host; target < 1,200 at 1,000)"
           % (figures["lines"], figures["lines"] / float(n)))
     for count, title in figures["groups"]:
