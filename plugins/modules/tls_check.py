@@ -423,6 +423,16 @@ def measure(cli, cert, key, timeout):
     return out
 
 
+def configured_suites(cli, version, timeout):
+    """The suites the system-default client is set to offer at ``version`` (``openssl ciphers -s``), or None when
+    the command cannot say. Older Python releases (Debian 12's 3.11.2 among them) return the server's whole list
+    from ``shared_ciphers()``, so the loopback server alone cannot tell what the client offered."""
+    flag = {"TLSv1.3": "-tls1_3", "TLSv1.2": "-tls1_2"}[version]
+    code, text, _err = run([cli, "ciphers", "-s", flag], timeout=timeout)
+    names = set(text.strip().split(":")) if code == 0 and text.strip() else set()
+    return names or None
+
+
 def cipher_suites(cli, cert, key, timeout):
     """Which of Microsoft's suites the system-default client offers, by one loopback handshake per TLS version.
 
@@ -452,7 +462,11 @@ def cipher_suites(cli, cert, key, timeout):
             continue
         protocol, cipher = _client(cli, port, timeout, seen)
         thread.join(timeout)
-        out["offered"][version] = [names[c] for c in names if c in seen.get("shared", ())]
+        shared = set(seen.get("shared", ()))
+        allowed = configured_suites(cli, version, timeout)
+        if allowed is not None:
+            shared &= allowed
+        out["offered"][version] = [names[c] for c in names if c in shared]
         out["negotiated"][version] = names.get(cipher) if protocol == version else None
         # A completed handshake at this version from a client that offers a listed suite: a server with only the
         # listed suites would have agreed too (the TLS 1.3 server may have preferred another suite of the client's).

@@ -14,6 +14,7 @@ __metaclass__ = type
 
 import json
 import shutil
+import ssl
 import time
 
 import pytest
@@ -91,6 +92,25 @@ def test_a_client_without_the_suites_is_reported(run, monkeypatch, tmp_path):
     assert suites["ok"] is False
     assert suites["offered"] == {"TLSv1.3": [], "TLSv1.2": []}
     assert suites["negotiated"] == {"TLSv1.3": None, "TLSv1.2": None}
+
+
+@NEEDS_OPENSSL
+def test_a_python_whose_shared_ciphers_lists_the_servers_own_is_not_believed(run, monkeypatch, tmp_path):
+    # Older Python releases (Debian 12's 3.11.2) return the server's whole list from shared_ciphers(): what the
+    # client is set to offer (openssl ciphers -s) decides then, so the result is the same as on a fixed Python.
+    def servers_own(self):
+        return [(c["name"], c["protocol"], c["strength_bits"]) for c in self.context.get_ciphers()]
+
+    monkeypatch.setattr(ssl.SSLSocket, "shared_ciphers", servers_own)
+    conf = tmp_path / "openssl.cnf"
+    conf.write_text("openssl_conf = init\n[init]\nssl_conf = ssl\n[ssl]\nsystem_default = sysdef\n[sysdef]\n"
+                    "CipherString = ECDHE-ECDSA-AES256-GCM-SHA384\nCiphersuites = TLS_CHACHA20_POLY1305_SHA256\n")
+    monkeypatch.setenv("OPENSSL_CONF", str(conf))
+    code, result, _out, argv = run({"measure": False})
+    suites = result["cipher_suites"]
+    assert code == 0 and suites["ok"] is False
+    assert suites["offered"] == {"TLSv1.3": [], "TLSv1.2": []}
+    assert [a[1:] for a in argv if a[1:2] == ["ciphers"]] == [["ciphers", "-s", "-tls1_3"], ["ciphers", "-s", "-tls1_2"]]
 
 
 @NEEDS_OPENSSL
