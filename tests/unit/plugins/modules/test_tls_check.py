@@ -78,14 +78,20 @@ def test_this_systems_openssl_offers_microsofts_suites(run):
     assert result["effective"] is None and result["handshake"] is None
 
 
+def client_config(monkeypatch, tmp_path, ciphersuites):
+    """Give the system-default client (the s_client child) one TLS 1.2 suite outside Microsoft's list and the given
+    TLS 1.3 suites, through OPENSSL_CONF."""
+    conf = tmp_path / "openssl.cnf"
+    conf.write_text("openssl_conf = init\n[init]\nssl_conf = ssl\n[ssl]\nsystem_default = sysdef\n[sysdef]\n"
+                    "CipherString = ECDHE-ECDSA-AES256-GCM-SHA384\nCiphersuites = %s\n" % ciphersuites)
+    monkeypatch.setenv("OPENSSL_CONF", str(conf))
+
+
 @NEEDS_OPENSSL
 def test_a_client_without_the_suites_is_reported(run, monkeypatch, tmp_path):
     # The system-default client gets a configuration that allows none of Microsoft's suites (OPENSSL_CONF reaches
     # the s_client child only: this process's OpenSSL, the loopback servers', read its configuration long ago).
-    conf = tmp_path / "openssl.cnf"
-    conf.write_text("openssl_conf = init\n[init]\nssl_conf = ssl\n[ssl]\nsystem_default = sysdef\n[sysdef]\n"
-                    "CipherString = ECDHE-ECDSA-AES256-GCM-SHA384\nCiphersuites = TLS_CHACHA20_POLY1305_SHA256\n")
-    monkeypatch.setenv("OPENSSL_CONF", str(conf))
+    client_config(monkeypatch, tmp_path, "TLS_CHACHA20_POLY1305_SHA256")
     code, result, _out, _argv = run({"measure": False})
     suites = result["cipher_suites"]
     assert code == 0
@@ -102,10 +108,7 @@ def test_a_python_whose_shared_ciphers_lists_the_servers_own_is_not_believed(run
         return [(c["name"], c["protocol"], c["strength_bits"]) for c in self.context.get_ciphers()]
 
     monkeypatch.setattr(ssl.SSLSocket, "shared_ciphers", servers_own)
-    conf = tmp_path / "openssl.cnf"
-    conf.write_text("openssl_conf = init\n[init]\nssl_conf = ssl\n[ssl]\nsystem_default = sysdef\n[sysdef]\n"
-                    "CipherString = ECDHE-ECDSA-AES256-GCM-SHA384\nCiphersuites = TLS_CHACHA20_POLY1305_SHA256\n")
-    monkeypatch.setenv("OPENSSL_CONF", str(conf))
+    client_config(monkeypatch, tmp_path, "TLS_CHACHA20_POLY1305_SHA256")
     code, result, _out, argv = run({"measure": False})
     suites = result["cipher_suites"]
     assert code == 0 and suites["ok"] is False
@@ -116,11 +119,7 @@ def test_a_python_whose_shared_ciphers_lists_the_servers_own_is_not_believed(run
 @NEEDS_OPENSSL
 def test_one_listed_tls13_suite_is_enough(run, monkeypatch, tmp_path):
     # CHACHA20 first: the loopback server may pick it, yet the client offers a listed suite, which is what counts.
-    conf = tmp_path / "openssl.cnf"
-    conf.write_text("openssl_conf = init\n[init]\nssl_conf = ssl\n[ssl]\nsystem_default = sysdef\n[sysdef]\n"
-                    "CipherString = ECDHE-ECDSA-AES256-GCM-SHA384\n"
-                    "Ciphersuites = TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256\n")
-    monkeypatch.setenv("OPENSSL_CONF", str(conf))
+    client_config(monkeypatch, tmp_path, "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256")
     code, result, _out, _argv = run({"measure": False})
     suites = result["cipher_suites"]
     assert code == 0 and suites["ok"] is True
