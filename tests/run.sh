@@ -26,7 +26,9 @@ if [ "${CI:-}" = true ]; then export ARC_BENCH_QUICK=${ARC_BENCH_QUICK:-1}; fi
 APT_SANITY=(shellcheck rsync git)
 APT_INTEGRATION=(chromium chromium-driver fonts-dejavu-core mono-mcs mono-runtime nftables iproute2 openssl
                  ca-certificates util-linux squid)
-APT_LAB=(podman runc netavark aardvark-dns debootstrap nftables iproute2 uidmap slirp4netns fuse-overlayfs
+# netavark 1.4 (Debian 12) sets up container networks with iptables, which podman only suggests: without it every
+# podman build RUN step fails with "netavark: No such file or directory".
+APT_LAB=(podman runc netavark aardvark-dns iptables debootstrap nftables iproute2 uidmap slirp4netns fuse-overlayfs
          ca-certificates openssl time)
 
 log() { printf '\n=== %s\n' "$*"; }

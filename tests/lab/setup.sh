@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One-time (and idempotent) setup of the arcready container lab on a Debian host, as root:
-#   1. apt packages podman, runc, netavark, aardvark-dns, debootstrap, nftables (only those missing);
+#   1. apt packages podman, runc, netavark, aardvark-dns, iptables, debootstrap, nftables (only those missing;
+#      netavark 1.4 sets up container networks with iptables, which podman only suggests);
 #   2. /etc/containers/containers.conf with the settings measured to work here (runc, cgroupfs, ulimits),
 #      written only when the file is missing, and network_backend = "netavark" set in it in any case;
 #   3. base images localhost/arcready-lab-debian:{11,12,13} and localhost/arcready-lab-services:12
@@ -16,7 +17,7 @@ step() { echo "setup.sh: $* (+$(( $(date +%s) - t0 ))s)"; }
 if [[ $EUID -ne 0 ]]; then echo "setup.sh: run as root (podman, debootstrap and apt need it)" >&2; exit 1; fi
 
 missing=()
-for pkg in podman runc netavark aardvark-dns debootstrap nftables ca-certificates; do
+for pkg in podman runc netavark aardvark-dns iptables debootstrap nftables ca-certificates; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 if (( ${#missing[@]} )); then
