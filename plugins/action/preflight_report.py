@@ -132,7 +132,7 @@ class ActionModule(ActionBase):
                 if isinstance(value, str) and ("{{" in value or "{%" in value):
                     value = hostvars[host][var] if var in variables else self._templar.template(value)
                 inputs[name] = normalise_input(name, value)
-            results[host] = (plain(result), inputs, plain(variables.get("__arc_preflight_agent_check")))
+            results[host] = (plain(result), inputs, plain(result.get("agent_check")))
         return results, unreported
 
     def run(self, tmp=None, task_vars=None):

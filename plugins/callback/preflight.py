@@ -14,7 +14,8 @@ author: arcready.network maintainers (@arcready)
 version_added: 0.2.0
 short_description: A short console for the Azure Arc preflight of many hosts
 description:
-  - "Ansible's default output, with one line per host as it finishes the M(arcready.network.probe) task,
+  - "Ansible's default output, with one line per host as it finishes the M(arcready.network.probe) task (or the
+    preflight role's M(arcready.network.preflight_probe)),
     for example C([ 7/20] web07: ready) or C([ 8/20] web08: not ready: TCP: connection timed out), in place of
     the task's C(ok)/C(fatal) lines, and a compact recap (counts, then only the failed and unreachable hosts, capped)
     in place of one PLAY RECAP line per host."
@@ -42,7 +43,7 @@ from ansible.plugins.callback.default import CallbackModule as DefaultCallback
 
 from ansible_collections.arcready.network.plugins.plugin_utils import _groups
 
-PROBE_ACTIONS = ("arcready.network.probe", "probe")
+PROBE_ACTIONS = ("arcready.network.probe", "probe", "arcready.network.preflight_probe", "preflight_probe")
 # The role's per-host verdict task: its failures are counted in the stats and named in the recap, not printed.
 VERDICT_TAG = "arc_preflight_verdict"
 

@@ -14,7 +14,8 @@ author: arcready.network maintainers (@arcready)
 version_added: 0.1.0
 short_description: Show how many hosts the Azure Arc preflight has probed, as the play runs
 description:
-  - 'Prints one line each time a host finishes the M(arcready.network.probe) task, for example
+  - 'Prints one line each time a host finishes the M(arcready.network.probe) task (or
+    M(arcready.network.preflight_probe), the probe step of the preflight role), for example
     "arc preflight: 7/20 hosts probed (5 ready, 2 with failures, 0 unreachable, 0 errors) - web07: 12/12 endpoints
     ok", so a long preflight over many hosts shows hosts done out of total while it runs, in a terminal and in the
     job output of AWX / Automation Controller (which runs plays with ansible-runner).'
@@ -29,7 +30,7 @@ options:
     description: Task actions whose results are counted.
     type: list
     elements: str
-    default: [arcready.network.probe]
+    default: [arcready.network.probe, arcready.network.preflight_probe]
     env:
       - name: ARCREADY_PROGRESS_ACTIONS
     ini:
@@ -72,7 +73,9 @@ class CallbackModule(CallbackBase):
         self._quiet = str(C.config.get_config_value("DEFAULT_STDOUT_CALLBACK")) == "arcready.network.preflight"
 
     def _counts_task(self, task):
-        actions = self._actions if self._actions is not None else {"arcready.network.probe", "probe"}
+        actions = self._actions
+        if actions is None:
+            actions = {"arcready.network.probe", "probe", "arcready.network.preflight_probe", "preflight_probe"}
         return any(name and str(name) in actions
                    for name in (getattr(task, "resolved_action", None), getattr(task, "action", None)))
 

@@ -18,10 +18,12 @@ import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.arcready.network.plugins.filter.preflight_list import preflight_list
+from ansible_collections.arcready.network.plugins.plugin_utils._preflight_inputs import (
+    MISSING, InputError, probe_arguments,
+)
 
 ROLE = os.path.join(os.path.dirname(__file__), "..", "..", "..", "roles", "arc_preflight")
 SCENARIOS = ["ssh", "wac", "sql", "esu", "telemetry", "licensing", "sql_entra"]
-LIST_VARIABLES = ("arc_scenarios", "arc_proxy_bypass", "arc_probe_expected_issuers")
 
 
 @pytest.mark.parametrize("typed, wanted", [
@@ -64,10 +66,22 @@ def _load(*parts):
         return yaml.safe_load(stream)
 
 
-@pytest.mark.parametrize("name", LIST_VARIABLES)
-def test_the_spec_lets_every_form_through_and_the_vars_check_it(name):
+@pytest.mark.parametrize("name, option, typed, wanted, wrong", [
+    ("arc_scenarios", "scenarios", "[sql, esu]", ["sql", "esu"], "sql,esx"),
+    ("arc_proxy_bypass", "proxy_bypass", "AAD,ARM", ["AAD", "ARM"], "AAD,Storage"),
+    ("arc_probe_expected_issuers", "expected_issuers", "Contoso CA, Microsoft", ["Contoso CA", "Microsoft"], None),
+])
+def test_the_spec_lets_every_form_through_and_the_probe_task_checks_it(name, option, typed, wanted, wrong):
     spec = _load("meta", "argument_specs.yml")["argument_specs"]["main"]["options"][name]
     assert spec["type"] == "raw" and "choices" not in spec and "elements" not in spec
+    # The role's probe task reads the variable as typed (arcready.network.preflight_probe).
+    assert probe_arguments(lambda var: typed if var == name else MISSING)[option] == wanted
+    if wrong:
+        with pytest.raises(InputError) as caught:
+            probe_arguments(lambda var: wrong if var == name else MISSING)
+        assert str(caught.value).startswith(name + ": ") and "is not one of" in str(caught.value)
+
+
+def test_the_report_task_reads_the_scenarios_through_the_filter():
     role_vars = _load("vars", "main.yml")
-    assert [v for v in role_vars.values() if isinstance(v, str)
-            and "%s | arcready.network.preflight_list('%s'" % (name, name) in v]
+    assert "arc_scenarios | arcready.network.preflight_list('arc_scenarios'" in role_vars["__arc_preflight_scenarios"]

@@ -16,9 +16,12 @@ import pytest
 import yaml
 
 from ansible_collections.arcready.network.plugins.action.probe import ENDPOINT_KEYS, expand
-from ansible_collections.arcready.network.plugins.module_utils._catalogue import CatalogueError, build
+from ansible_collections.arcready.network.plugins.module_utils._catalogue import (
+    BYPASS_SERVICES, SCENARIOS, CatalogueError, build,
+)
 from ansible_collections.arcready.network.plugins.module_utils._his_probe import mark as mark_his
 from ansible_collections.arcready.network.plugins.modules import probe as probe_module
+from ansible_collections.arcready.network.plugins.plugin_utils._preflight_inputs import OPTIONS
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))))
 # The catalogue's module options -> the preflight role's variables.
@@ -71,17 +74,22 @@ def test_catalogue_options_are_documented_module_options_and_role_variables():
         role = yaml.safe_load(stream)["argument_specs"]["main"]["options"]
     with open(os.path.join(REPO, "roles", "arc_preflight", "defaults", "main.yml")) as stream:
         defaults = yaml.safe_load(stream)
-    with open(os.path.join(REPO, "roles", "arc_preflight", "tasks", "main.yml")) as stream:
-        probe_task = yaml.safe_load(stream)[0]["arcready.network.probe"]
+    # The role's probe task (arcready.network.preflight_probe) reads each variable into its option.
+    read = dict((option, variable) for option, variable, _kind in OPTIONS)
     for option, variable in ROLE_VARIABLES.items():
         assert option in documented and variable in role and variable in defaults, option
-        assert variable in probe_task[option], option
+        assert read[option] == variable, option
         assert documented[option].get("choices") == role[variable].get("choices"), option
     assert documented["edition"]["default"] == role["arc_edition"]["default"] == defaults["arc_edition"] == "2026-06"
-    # The role takes these lists as typed (type raw); its vars check the values against the module's choices.
+    # Every option it reads is a module option, from a variable the role documents and defaults.
+    for option, variable in read.items():
+        assert option in documented and variable in role and variable in defaults, option
+    # The role takes these lists as typed (type raw); the action checks them against the module's choices, and
+    # the report task's copy of the scenarios against the same ones.
+    assert documented["scenarios"]["choices"] == list(SCENARIOS)
+    assert documented["proxy_bypass"]["choices"] == list(BYPASS_SERVICES)
     with open(os.path.join(REPO, "roles", "arc_preflight", "vars", "main.yml")) as stream:
         role_vars = yaml.safe_load(stream)
-    for option, variable, var in (("scenarios", "arc_scenarios", "__arc_preflight_scenarios"),
-                                  ("proxy_bypass", "arc_proxy_bypass", "__arc_preflight_bypass")):
+    for variable in ("arc_scenarios", "arc_proxy_bypass"):
         assert role[variable]["type"] == "raw"
-        assert str(documented[option]["choices"]) in " ".join(role_vars[var].split()), option
+    assert str(documented["scenarios"]["choices"]) in " ".join(role_vars["__arc_preflight_scenarios"].split())
