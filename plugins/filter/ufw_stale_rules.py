@@ -2,9 +2,10 @@
 # Copyright (c) arcready.network contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The ufw_stale_rules filter: which of the role's ufw rules (``ufw show added`` lines) are no longer wanted.
+"""The ufw_stale_rules and ufw_rules_to_add filters: which of the role's ufw rules (``ufw show added`` lines) are
+no longer wanted, and which wanted rules are not there yet, as the arguments of ``ufw`` that add them.
 
-Its documentation is in the sidecar file ufw_stale_rules.yml.
+Their documentation is in the sidecar files ufw_stale_rules.yml and ufw_rules_to_add.yml.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -62,17 +63,49 @@ def line_key(line):
             _number(to_port.group(1) if to_port else None), _number(from_port.group(1) if from_port else None))
 
 
+def _check(name, lines, wanted, comment):
+    if isinstance(lines, str) or not isinstance(wanted, (list, tuple)):
+        raise AnsibleFilterError("arcready.network.%s expects a list of lines and a list of rules" % name)
+    if not comment:
+        raise AnsibleFilterError("arcready.network.%s needs the comment that marks the role's rules" % name)
+    return " comment '%s:" % comment
+
+
 def ufw_stale_rules(lines, wanted, comment):
     """The lines of ``ufw show added`` with the role's ``comment`` whose rule is not among ``wanted``."""
-    if isinstance(lines, str) or not isinstance(wanted, (list, tuple)):
-        raise AnsibleFilterError("arcready.network.ufw_stale_rules expects a list of lines and a list of rules")
-    if not comment:
-        raise AnsibleFilterError("arcready.network.ufw_stale_rules needs the comment that marks the role's rules")
+    marker = _check("ufw_stale_rules", lines, wanted, comment)
     keys = set(rule_key(rule) for rule in wanted)
-    marker = " comment '%s:" % comment
     return [line for line in lines if marker in line and line_key(line) not in keys]
+
+
+def rule_arguments(rule, comment):
+    """The arguments of ``ufw`` that add one outbound allow rule of the role, with its comment."""
+    if rule.get("proto") not in ("tcp", "udp"):
+        raise AnsibleFilterError("arcready.network.ufw_rules_to_add: proto must be tcp or udp, not %r"
+                                 % (rule.get("proto"),))
+    args = ["allow", "out", "proto", rule["proto"]]
+    if _number(rule.get("sport")) is not None:
+        args += ["from", "any", "port", str(_number(rule["sport"]))]
+    args += ["to", str(rule.get("dest") or "any")]
+    if _number(rule.get("port")) is not None:
+        args += ["port", str(_number(rule["port"]))]
+    return args + ["comment", "%s: %s" % (comment, rule.get("why") or "")]
+
+
+def ufw_rules_to_add(lines, wanted, comment):
+    """For each wanted rule that ``ufw show added`` does not list with the role's comment, the arguments of
+    ``ufw`` that add it (one module-less command each: on a run with nothing to add, none)."""
+    marker = _check("ufw_rules_to_add", lines, wanted, comment)
+    present = set(line_key(line) for line in lines if marker in line)
+    to_add, seen = [], set()
+    for rule in wanted:
+        key = rule_key(rule)
+        if key not in present and key not in seen:
+            seen.add(key)
+            to_add.append(rule_arguments(rule, comment))
+    return to_add
 
 
 class FilterModule(object):
     def filters(self):
-        return {"ufw_stale_rules": ufw_stale_rules}
+        return {"ufw_stale_rules": ufw_stale_rules, "ufw_rules_to_add": ufw_rules_to_add}

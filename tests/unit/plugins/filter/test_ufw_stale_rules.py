@@ -12,7 +12,9 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.arcready.network.plugins.filter.ufw_stale_rules import line_key, ufw_stale_rules
+from ansible_collections.arcready.network.plugins.filter.ufw_stale_rules import (
+    line_key, rule_key, ufw_rules_to_add, ufw_stale_rules,
+)
 
 # Captured from `ufw show added` on the lab's Debian 12 image after the role's kinds of `ufw allow out` rules.
 ADDED = [
@@ -58,3 +60,42 @@ def test_bad_input_is_refused():
         ufw_stale_rules("ufw allow out 443/tcp", [], "arcready-egress")
     with pytest.raises(AnsibleFilterError):
         ufw_stale_rules(ADDED, [], "")
+
+
+# ------------------------------------------------------------------ ufw_rules_to_add
+
+def test_only_the_missing_rules_are_added_with_the_arguments_ufw_takes():
+    wanted = [rule("tcp", "192.0.2.0/24", 443),         # there
+              rule("udp", "192.0.2.53/32", 53),         # there, written without /32
+              rule("tcp", "198.51.100.0/24", 443),      # there, but with someone else's comment: the role adds its own
+              rule("tcp", "203.0.113.0/24", 443),       # missing
+              rule("tcp", "203.0.113.0/24", 443),       # wanted twice: added once
+              rule("tcp", "any", None, 22),             # there
+              rule("udp", "any", 123)]                  # missing
+    to_add = ufw_rules_to_add(ADDED, wanted, "arcready-egress")
+    assert to_add == [
+        ["allow", "out", "proto", "tcp", "to", "198.51.100.0/24", "port", "443", "comment", "arcready-egress: w"],
+        ["allow", "out", "proto", "tcp", "to", "203.0.113.0/24", "port", "443", "comment", "arcready-egress: w"],
+        ["allow", "out", "proto", "udp", "to", "any", "port", "123", "comment", "arcready-egress: w"],
+    ]
+    assert ufw_rules_to_add(ADDED, [rule("tcp", "any", None, 22)], "arcready-egress") == []
+
+
+def test_what_is_added_reads_back_as_the_same_rule():
+    # ufw show added writes an added rule back with its comment: the next run then finds it and adds nothing.
+    for wanted in (rule("tcp", "192.0.2.0/26", 443), rule("tcp", "any", None, 22), rule("udp", "2001:db8::/48", 53)):
+        [args] = ufw_rules_to_add([], [wanted], "arcready-egress")
+        assert args[:2] == ["allow", "out"] and args[-2] == "comment"
+        written = "ufw %s '%s'" % (" ".join(args[:-1]), args[-1])
+        assert line_key(written) == rule_key(wanted)
+        assert ufw_rules_to_add([written], [wanted], "arcready-egress") == []
+
+
+@pytest.mark.parametrize("lines, wanted, comment, said", [
+    ("ufw allow out 443/tcp", [], "x", "expects a list of lines"),
+    ([], [], "", "needs the comment"),
+    ([], [rule("icmp", "any")], "x", "proto must be tcp or udp"),
+])
+def test_bad_input_to_ufw_rules_to_add(lines, wanted, comment, said):
+    with pytest.raises(AnsibleFilterError, match=said):
+        ufw_rules_to_add(lines, wanted, comment)
