@@ -133,7 +133,7 @@ def test_progress_lines_while_probing(run):
     # Each line comes right after that host's probe result, before the next task starts.
     counters = dict((e["counter"], e) for e in run["events"])
     probe_task_start = [e["counter"] for e in run["events"] if e["event"] == "playbook_on_task_start"
-                        and e["event_data"].get("resolved_action") == "arcready.network.probe"]
+                        and e["event_data"].get("resolved_action") == "arcready.network.preflight_probe"]
     next_task = [e["counter"] for e in run["events"] if e["event"] == "playbook_on_task_start"
                  and e["counter"] > probe_task_start[0]][0]
     progress = [e["counter"] for e in run["events"] if "arc preflight:" in (e.get("stdout") or "")]
