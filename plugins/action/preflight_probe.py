@@ -52,10 +52,7 @@ class ActionModule(ActionBase):
             budget = _preflight_inputs.task_timeout(get)
             agent_enabled, agent_seconds = _preflight_inputs.agent_check(get)
             module_args, catalogue_warnings = _probe_task.prepare(args)
-            if not budget:
-                budget = _verdict.task_timeout(len(module_args.get("endpoints") or ()), module_args.get("timeout", 5),
-                                               module_args.get("workers", 20),
-                                               bool(module_args.get("expand_service_bus")))
+            budget = budget or _verdict.probe_budget(module_args)
         except (CatalogueError, TypeError, ValueError) as exc:
             result.update(failed=True, msg=redact(str(exc), proxy_secrets(args)))
             return result
@@ -73,8 +70,10 @@ class ActionModule(ActionBase):
         result.update(_probe_task.conclude(returned, args, task_vars.get("inventory_hostname"), catalogue_warnings))
         if agent_enabled and isinstance(result.get("endpoints"), list) \
                 and not _probe_task.is_powershell(self._connection):
-            result["agent_check"] = self._agent_check(module_args.get("region") or _preflight_inputs.DEFAULT_REGION,
-                                                      module_args.get("cloud") or "AzureCloud", agent_seconds)
+            # The region as the catalogue names it; with explicit endpoints (no region sent) arc_region's own.
+            result["agent_check"] = self._agent_check(module_args.get("region") or _preflight_inputs.region_of(get),
+                                                      module_args.get("cloud") or _preflight_inputs.DEFAULT_CLOUD,
+                                                      agent_seconds)
         return result
 
     def _agent_check(self, region, cloud, seconds):

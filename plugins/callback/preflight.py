@@ -42,8 +42,7 @@ options:
 from ansible.plugins.callback.default import CallbackModule as DefaultCallback
 
 from ansible_collections.arcready.network.plugins.plugin_utils import _groups
-
-PROBE_ACTIONS = ("arcready.network.probe", "probe", "arcready.network.preflight_probe", "preflight_probe")
+from ansible_collections.arcready.network.plugins.plugin_utils._verdict import PROBE_ACTIONS
 # The role's per-host verdict task: its failures are counted in the stats and named in the recap, not printed.
 VERDICT_TAG = "arc_preflight_verdict"
 

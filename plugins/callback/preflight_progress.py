@@ -73,9 +73,7 @@ class CallbackModule(CallbackBase):
         self._quiet = str(C.config.get_config_value("DEFAULT_STDOUT_CALLBACK")) == "arcready.network.preflight"
 
     def _counts_task(self, task):
-        actions = self._actions
-        if actions is None:
-            actions = {"arcready.network.probe", "probe", "arcready.network.preflight_probe", "preflight_probe"}
+        actions = self._actions if self._actions is not None else _verdict.PROBE_ACTIONS
         return any(name and str(name) in actions
                    for name in (getattr(task, "resolved_action", None), getattr(task, "action", None)))
 

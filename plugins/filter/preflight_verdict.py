@@ -46,12 +46,11 @@ def preflight_probe_timeout(probe_args):
         raise AnsibleFilterError("arcready.network.preflight_probe_timeout: expected the probe's arguments as a "
                                  "dictionary, got %s" % type(args).__name__)
     try:
-        count = len(expand(args)["endpoints"])
+        expanded = expand(args)
     except (CatalogueError, TypeError, ValueError):
-        count = 0  # the probe task itself reports the bad input; bound it as a short run
+        expanded = dict(args, endpoints=[])  # the probe task itself reports the bad input; bound it as a short run
     try:
-        return _verdict.task_timeout(count, args.get("timeout", 5), args.get("workers", 20),
-                                     bool(args.get("expand_service_bus")))
+        return _verdict.probe_budget(expanded)
     except ValueError as exc:
         raise AnsibleFilterError("arcready.network.preflight_probe_timeout: %s" % to_native(exc))
 

@@ -12,11 +12,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.arcready.network.plugins.plugin_utils._preflight_inputs import DEFAULT_REGION  # noqa: F401
 from ansible_collections.arcready.network.plugins.plugin_utils._report import verdict_text
 
 MAX_LINES = 25  # the debug task that prints them adds 5 lines of its own: 30 on the screen
 TOP_GROUPS = 8
-DEFAULT_REGION = "eastus"
 
 
 def _plural(count, word):

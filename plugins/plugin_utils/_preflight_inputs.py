@@ -26,6 +26,7 @@ from ansible_collections.arcready.network.plugins.plugin_utils._lists import Lis
 # What an unset arc_region means (the console says so: report parameters, region_defaulted); vars/main.yml
 # derives the report's region the same way.
 DEFAULT_REGION = "eastus"
+DEFAULT_CLOUD = "AzureCloud"
 
 MISSING = object()
 
@@ -65,6 +66,12 @@ class InputError(ValueError):
 def region(value):
     """The region checked: arc_region, or eastus when it is unset or empty."""
     return (str(value).strip() if value else "") or DEFAULT_REGION
+
+
+def region_of(get):
+    """region() of the arc_region variable, also when it is not set at all."""
+    value = get("arc_region")
+    return region(None if value is MISSING else value)
 
 
 def _convert(name, kind, value):
@@ -114,8 +121,7 @@ def probe_arguments(get):
                              "not %s" % type(endpoints).__name__)
         args["endpoints"] = endpoints
     else:
-        value = get("arc_region")
-        args["region"] = region(None if value is MISSING else value)
+        args["region"] = region_of(get)
     for option, name, kind in OPTIONS:
         value = get(name)
         if value is MISSING:

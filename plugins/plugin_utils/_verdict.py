@@ -34,6 +34,10 @@ WARNINGS = {
     "proxy.not_http": "the proxy %s is not an http:// proxy: the Azure Arc agent does not support HTTPS proxies",
 }
 
+# The task actions whose results are one host's probe: the probe itself and the preflight role's probe step (short
+# names too, as a task may be written); the console callbacks count and print these.
+PROBE_ACTIONS = ("arcready.network.probe", "probe", "arcready.network.preflight_probe", "preflight_probe")
+
 # How long the probe module may run: each endpoint has a wall-clock budget of ENDPOINT_BUDGET x ``timeout`` (the
 # engines' documented deadline), endpoints run in batches of ``workers``; the Service Bus expansion adds the
 # allowlist fetch and up to SERVICE_BUS_BATCHES more batches; STARTUP covers connecting and starting the module.
@@ -205,6 +209,12 @@ def task_timeout(endpoint_count, timeout=5, workers=20, expand_service_bus=False
     if expand_service_bus:
         batches += 1 + SERVICE_BUS_BATCHES
     return int(math.ceil(STARTUP + MARGIN * batches * ENDPOINT_BUDGET * timeout))
+
+
+def probe_budget(module_args):
+    """task_timeout() for the probe's expanded arguments (its endpoints list, timeout, workers, Service Bus)."""
+    return task_timeout(len(module_args.get("endpoints") or ()), module_args.get("timeout", 5),
+                        module_args.get("workers", 20), bool(module_args.get("expand_service_bus")))
 
 
 def no_result(result, secrets=()):

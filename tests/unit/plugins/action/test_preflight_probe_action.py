@@ -167,6 +167,16 @@ def test_the_agent_check_runs_over_the_command_channel_without_a_tty():
                                      "stderr": "arc-agent-check: /opt/azcmagent/bin/azcmagent\n"}
 
 
+@pytest.mark.parametrize("variables, location", [
+    ({"arc_region": "West Europe"}, "westeurope"),     # as the catalogue names it
+    ({"arc_region": "westeurope", "arc_probe_endpoints": [{"host": "a.example"}]}, "westeurope"),  # no region sent
+    ({"arc_region": "", "arc_probe_endpoints": [{"host": "a.example"}]}, "eastus"),
+])
+def test_the_agent_check_asks_for_the_region_of_the_run(variables, location):
+    _result, execute, command = _run(_action(), role_defaults(**variables))
+    assert "check --location %s --cloud AzureCloud --json" % location in command.call_args.args[0]
+
+
 @pytest.mark.parametrize("variables, returned, shell_family", [
     ({"arc_agent_check": False}, PROBED, "sh"),
     ({"arc_agent_check": "no"}, PROBED, "sh"),
